@@ -1,0 +1,557 @@
+"""Django admin of the household registry.
+
+Every model is registered with :class:`HistoryImportExportAdmin`: change
+history (django-simple-history) and import/export (django-import-export,
+resources in ``households.resources``) on every page. The other apps' admins
+reuse that base class from here.
+
+Changelists never query per row: related objects are joined
+(``list_select_related``) and per-household values (head's name, current
+status) are annotated with subqueries in ``get_queryset``.
+
+Resident ID numbers are shown masked in lists and exports; the full number
+is only on a member's change form (where it is edited) and can be searched
+for exactly.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from households import rules
+from households.choices import PovertyCause, PovertyStatus, Relation
+from households.models import (
+    GuaranteeAssessment,
+    Household,
+    HouseholdIncome,
+    HouseholdStatusPeriod,
+    Member,
+    NaturalVillage,
+    PolicyYear,
+    Town,
+    Village,
+    VillagePopulation,
+    VillagerGroup,
+)
+from households.resources import (
+    GuaranteeAssessmentResource,
+    HouseholdIncomeResource,
+    HouseholdResource,
+    HouseholdStatusPeriodResource,
+    MemberResource,
+    NaturalVillageResource,
+    PolicyYearResource,
+    TownResource,
+    VillagePopulationResource,
+    VillageResource,
+    VillagerGroupResource,
+)
+
+admin.site.site_header = "铁沙盖镇脱贫攻坚信息管理系统"
+admin.site.site_title = "铁沙盖镇脱贫攻坚信息管理系统"
+admin.site.index_title = "数据管理"
+
+
+class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Import/export buttons on the changelist, change history on each object.
+
+    The MRO is ``ImportExportModelAdmin`` → its mixins → ``SimpleHistoryAdmin``
+    → ``ModelAdmin``: the import-export mixins replace the changelist
+    template (adding the 导入/导出 buttons on top of Django's own
+    ``admin/change_list.html``) and add their URLs through ``super()``;
+    simple-history adds the history views and URLs and records the request's
+    user in ``save_model``. Neither overrides what the other one uses.
+    """
+
+
+# --------------------------------------------------------------------------
+# Geography and policy parameters
+# --------------------------------------------------------------------------
+
+
+@admin.register(Town)
+class TownAdmin(HistoryImportExportAdmin):
+    resource_classes = [TownResource]
+    list_display = ("name", "county", "city", "province", "area_km2")
+    search_fields = ("name",)
+
+
+class VillagerGroupInline(admin.TabularInline):
+    model = VillagerGroup
+    extra = 0
+    fields = ("number", "name")
+
+
+class NaturalVillageInline(admin.TabularInline):
+    model = NaturalVillage
+    extra = 0
+    fields = ("name",)
+
+
+class VillagePopulationInline(admin.TabularInline):
+    model = VillagePopulation
+    extra = 0
+    fields = (
+        "year",
+        "registered_households",
+        "registered_persons",
+        "resident_households",
+        "resident_persons",
+    )
+
+
+@admin.register(Village)
+class VillageAdmin(HistoryImportExportAdmin):
+    resource_classes = [VillageResource]
+    list_display = ("name", "town", "code", "poor_village_kind", "exit_year")
+    list_filter = ("poor_village_kind", "exit_year", "town")
+    list_select_related = ("town",)
+    search_fields = ("name", "code")
+    inlines = [VillagerGroupInline, NaturalVillageInline, VillagePopulationInline]
+
+
+@admin.register(VillagerGroup)
+class VillagerGroupAdmin(HistoryImportExportAdmin):
+    resource_classes = [VillagerGroupResource]
+    list_display = ("name", "number", "village")
+    list_filter = ("village",)
+    list_select_related = ("village",)
+    search_fields = ("name", "village__name")
+    autocomplete_fields = ("village",)
+
+    def get_queryset(self, request):
+        # ``__str__`` names the village: needed by autocompletes and selects too.
+        return super().get_queryset(request).select_related("village")
+
+
+@admin.register(NaturalVillage)
+class NaturalVillageAdmin(HistoryImportExportAdmin):
+    resource_classes = [NaturalVillageResource]
+    list_display = ("name", "village")
+    list_filter = ("village",)
+    list_select_related = ("village",)
+    search_fields = ("name", "village__name")
+    autocomplete_fields = ("village",)
+
+
+@admin.register(VillagePopulation)
+class VillagePopulationAdmin(HistoryImportExportAdmin):
+    resource_classes = [VillagePopulationResource]
+    list_display = (
+        "village",
+        "year",
+        "registered_households",
+        "registered_persons",
+        "resident_households",
+        "resident_persons",
+    )
+    list_filter = ("year", "village")
+    list_select_related = ("village",)
+    search_fields = ("village__name",)
+    autocomplete_fields = ("village",)
+
+
+@admin.register(PolicyYear)
+class PolicyYearAdmin(HistoryImportExportAdmin):
+    resource_classes = [PolicyYearResource]
+    list_display = ("year", "poverty_line", "monitoring_line", "village_exit_threshold")
+    search_fields = ("=year",)
+
+
+# --------------------------------------------------------------------------
+# Households
+# --------------------------------------------------------------------------
+
+
+class CurrentStatusFilter(admin.SimpleListFilter):
+    """Filter households by the status of their open period."""
+
+    title = _("当前贫困状态")
+    parameter_name = "current_status"
+
+    def lookups(self, request, model_admin):
+        return PovertyStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                status_periods__valid_to__isnull=True, status_periods__status=self.value()
+            )
+        return queryset
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    show_change_link = True
+    fields = (
+        "name",
+        "id_number",
+        "relation",
+        "health",
+        "disability_kind",
+        "disability_grade",
+        "labour",
+        "education_level",
+        "school_status",
+        "medical_insurance",
+        "on_dibao",
+        "on_tekun",
+        "joined_on",
+        "join_reason",
+        "left_on",
+        "leave_reason",
+        "deceased_on",
+    )
+
+
+class HouseholdStatusPeriodInline(admin.TabularInline):
+    model = HouseholdStatusPeriod
+    extra = 0
+    fields = ("status", "valid_from", "valid_to", "reason", "decided_by", "recorded_by")
+    readonly_fields = ("recorded_by",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+
+class HouseholdIncomeInline(admin.StackedInline):
+    model = HouseholdIncome
+    extra = 0
+    classes = ("collapse",)
+
+
+class GuaranteeAssessmentInline(admin.StackedInline):
+    model = GuaranteeAssessment
+    extra = 0
+    classes = ("collapse",)
+
+
+def head_name_subquery():
+    """The name of the household's head; a head still present before a departed one."""
+    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
+        F("left_on").desc(nulls_first=True), "-joined_on", "-pk"
+    )
+    return Subquery(heads.values("name")[:1])
+
+
+def open_status_subquery():
+    """The status of the household's open period (``valid_to`` empty)."""
+    periods = HouseholdStatusPeriod.objects.filter(
+        household=OuterRef("pk"), valid_to__isnull=True
+    ).order_by()
+    return Subquery(periods.values("status")[:1])
+
+
+@admin.register(Household)
+class HouseholdAdmin(HistoryImportExportAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = (
+        "number",
+        "village",
+        "group",
+        "head_name",
+        "attribute",
+        "dibao_class",
+        "status_display",
+        "identified_year",
+    )
+    list_filter = (
+        "village",
+        CurrentStatusFilter,
+        "attribute",
+        "dibao_class",
+        "identification_kind",
+        "identified_year",
+        "main_cause",
+    )
+    list_select_related = ("village", "group__village")
+    search_fields = ("number", "phone", "members__name", "=members__id_number")
+    autocomplete_fields = ("village", "group", "natural_village", "residence_village")
+    readonly_fields = ("version", "created_at", "updated_at")
+    inlines = [
+        MemberInline,
+        HouseholdStatusPeriodInline,
+        HouseholdIncomeInline,
+        GuaranteeAssessmentInline,
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(head_name=head_name_subquery(), open_status=open_status_subquery())
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "other_causes":
+            # The JSON list of cause codes, as check boxes instead of raw JSON.
+            return forms.MultipleChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=PovertyCause.choices,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        search_term = normalized_id_number(search_term) or search_term
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("户主"), ordering="head_name")
+    def head_name(self, obj):
+        return obj.head_name
+
+    @admin.display(description=_("当前贫困状态"), ordering="open_status")
+    def status_display(self, obj):
+        if not obj.open_status:
+            return None
+        try:
+            return PovertyStatus(obj.open_status).label
+        except ValueError:
+            return obj.open_status
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is HouseholdStatusPeriod:
+            for period in formset.save(commit=False):
+                if period.recorded_by_id is None:
+                    period.recorded_by = request.user
+                period.save()
+            for period in formset.deleted_objects:
+                period.delete()
+            formset.save_m2m()
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(HouseholdStatusPeriod)
+class HouseholdStatusPeriodAdmin(HistoryImportExportAdmin):
+    resource_classes = [HouseholdStatusPeriodResource]
+    list_display = (
+        "household",
+        "status",
+        "valid_from",
+        "valid_to",
+        "reason",
+        "decided_by",
+        "recorded_by",
+    )
+    list_filter = ("status", ("valid_to", admin.EmptyFieldListFilter), "household__village")
+    list_select_related = ("household", "recorded_by")
+    search_fields = ("household__number", "reason", "decided_by")
+    autocomplete_fields = ("household",)
+    readonly_fields = ("recorded_by", "recorded_at")
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        if obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+# --------------------------------------------------------------------------
+# Members
+# --------------------------------------------------------------------------
+
+_ID_LIKE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def normalized_id_number(search_term: str) -> str:
+    """``search_term`` as a normalised ID number if it looks like one, else ``""``.
+
+    So that a number pasted with spaces, full-width digits or a lower-case
+    ``x`` still finds its member.
+    """
+    try:
+        number = rules.normalize_id_number(search_term or "")
+    except TypeError:
+        return ""
+    return number if _ID_LIKE.fullmatch(number) else ""
+
+
+class MaskedIdHistoryContextHelper(HistoricalRecordContextHelper):
+    """History page deltas of a member, with the ID number and birth date masked."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "id_number":
+            return rules.mask_id_number(value or "")
+        if change.field == "birth_date":
+            return "********" if value else value
+        return super().prepare_delta_change_value(change, value)
+
+
+class PresentFilter(admin.SimpleListFilter):
+    title = _("是否在册")
+    parameter_name = "present"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("在册")), ("no", _("已减员")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(left_on__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(left_on__isnull=False)
+        return queryset
+
+
+@admin.register(Member)
+class MemberAdmin(HistoryImportExportAdmin):
+    resource_classes = [MemberResource]
+    list_display = (
+        "name",
+        "masked_id_number",
+        "sex",
+        "age",
+        "relation",
+        "household",
+        "household__village",
+        "health",
+        "labour",
+        "school_status",
+        "medical_insurance",
+        "on_dibao",
+        "on_tekun",
+        "left_on",
+    )
+    list_filter = (
+        PresentFilter,
+        "relation",
+        "sex",
+        "health",
+        "labour",
+        "education_level",
+        "school_status",
+        "medical_insurance",
+        "on_dibao",
+        "on_tekun",
+        "household__village",
+    )
+    list_select_related = ("household__village",)
+    # The full ID number can be searched for, exactly (see get_search_results).
+    search_fields = ("name", "=id_number", "=household__number")
+    autocomplete_fields = ("household",)
+    readonly_fields = ("sex", "birth_date")
+    date_hierarchy = "joined_on"
+    fieldsets = (
+        (
+            _("基本信息"),
+            {
+                "fields": (
+                    "household",
+                    "name",
+                    "id_number",
+                    ("sex", "birth_date"),
+                    "relation",
+                    "ethnicity",
+                    "phone",
+                )
+            },
+        ),
+        (
+            _("健康与劳动"),
+            {"fields": ("health", "illness", "disability_kind", "disability_grade", "labour")},
+        ),
+        (_("教育"), {"fields": ("education_level", "school_status")}),
+        (_("保障"), {"fields": ("medical_insurance", "on_dibao", "on_tekun")}),
+        (
+            _("增减变动"),
+            {
+                "fields": (
+                    ("joined_on", "join_reason"),
+                    ("left_on", "leave_reason"),
+                    "deceased_on",
+                )
+            },
+        ),
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        search_term = normalized_id_number(search_term) or search_term
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedIdHistoryContextHelper(self.model, historical_record)
+
+    @admin.display(description=_("身份证号"), ordering="id_number")
+    def masked_id_number(self, obj):
+        return rules.mask_id_number(obj.id_number)
+
+    @admin.display(description=_("年龄"), ordering="-birth_date")
+    def age(self, obj):
+        # Age rather than the birth date: the birth date is the part of the
+        # number the mask hides.
+        if not obj.birth_date:
+            return None
+        return rules.age_on(obj.birth_date, timezone.localdate())
+
+
+# --------------------------------------------------------------------------
+# Income and guarantees
+# --------------------------------------------------------------------------
+
+
+@admin.register(HouseholdIncome)
+class HouseholdIncomeAdmin(HistoryImportExportAdmin):
+    resource_classes = [HouseholdIncomeResource]
+    list_display = (
+        "household",
+        "year",
+        "assessed_on",
+        "wage_income",
+        "production_income",
+        "production_cost",
+        "property_income",
+        "transfer_total",
+        "net_income_display",
+    )
+    list_filter = ("year", "household__village")
+    list_select_related = ("household",)
+    search_fields = ("household__number",)
+    autocomplete_fields = ("household",)
+    date_hierarchy = "assessed_on"
+
+    @admin.display(description=_("转移性收入"))
+    def transfer_total(self, obj):
+        return obj.transfer_income
+
+    @admin.display(description=_("家庭纯收入"))
+    def net_income_display(self, obj):
+        return obj.net_income
+
+
+@admin.register(GuaranteeAssessment)
+class GuaranteeAssessmentAdmin(HistoryImportExportAdmin):
+    resource_classes = [GuaranteeAssessmentResource]
+    list_display = (
+        "household",
+        "assessed_on",
+        "food_ok",
+        "clothing_ok",
+        "housing_grade",
+        "housing_alternative",
+        "water_ok",
+        "assessed_by",
+    )
+    list_filter = (
+        "food_ok",
+        "clothing_ok",
+        "housing_grade",
+        "housing_alternative",
+        "water_ok",
+        "household__village",
+    )
+    list_select_related = ("household",)
+    search_fields = ("household__number", "assessed_by")
+    autocomplete_fields = ("household",)
+    date_hierarchy = "assessed_on"

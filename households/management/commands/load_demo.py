@@ -1,0 +1,45 @@
+"""Load the demo town of the 2020 report (fixtures/demo_town.json)."""
+
+import os
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from households.demo import build_demo_town, demo_loaded, remove_demo_town
+from households.demo.build import ensure_demo_admin
+
+DEMO_ADMIN = "admin"
+# Development logins only: the command refuses to run with DEBUG off.
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tieshagai-demo-2020")
+
+
+class Command(BaseCommand):
+    help = "Build the demo town (12 villages, 1,347 registered poor households) and a demo login."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete ALL registry, measure, rectification and census data first.",
+        )
+
+    def handle(self, *args, reset=False, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo only runs with DEBUG on: it is not for production data.")
+        if reset:
+            remove_demo_town()
+        elif demo_loaded():
+            self.stdout.write("Demo town already loaded; nothing to do (use --reset to rebuild).")
+            self.print_logins()
+            return
+        started = time.perf_counter()
+        build_demo_town()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo town built in {time.perf_counter() - started:.1f} s.")
+        )
+        ensure_demo_admin(username=DEMO_ADMIN, password=DEMO_PASSWORD)
+        self.print_logins()
+
+    def print_logins(self):
+        self.stdout.write(f"Demo login: {DEMO_ADMIN} / {DEMO_PASSWORD}  (town administrator)")

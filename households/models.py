@@ -1,0 +1,739 @@
+"""Geography, registered poor households, their members, incomes, guarantees
+and the per-year policy parameters.
+
+Facts that change over time are kept as dated rows, never overwritten, so
+that every count can be taken *as of* a date:
+
+* a household's poverty status is a sequence of periods
+  (:class:`HouseholdStatusPeriod`, ``valid_from`` ≤ d < ``valid_to``);
+* a member belongs to a household from ``joined_on`` until ``left_on``;
+* guarantees are assessments with the date they were made.
+
+Derived figures (per-capita income, the lifting check, incidence) are not
+stored: ``households.rules`` computes them, ``households.selectors`` gathers
+the facts for one household or for many with the same ``Q`` definitions.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households import rules
+from households.choices import (
+    DibaoClass,
+    DisabilityGrade,
+    DisabilityKind,
+    EducationLevel,
+    Health,
+    HouseholdAttribute,
+    HousingAlternative,
+    HousingGrade,
+    IdentificationKind,
+    JoinReason,
+    Labour,
+    LeaveReason,
+    MedicalInsurance,
+    PoorVillageKind,
+    PovertyCause,
+    PovertyStatus,
+    Relation,
+    SchoolStatus,
+    Sex,
+    TekunKind,
+)
+
+ZERO = Decimal("0")
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+
+
+def money_field(verbose_name, help_text="", **kwargs):
+    """A non-negative amount of yuan (the database also refuses negatives)."""
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(
+        verbose_name,
+        help_text=help_text,
+        validators=[MinValueValidator(ZERO)],
+        **MONEY,
+        **kwargs,
+    )
+
+
+# --------------------------------------------------------------------------
+# Geography
+# --------------------------------------------------------------------------
+
+
+class Town(models.Model):
+    name = models.CharField(_("镇名称"), max_length=50, unique=True)
+    county = models.CharField(_("所属旗县"), max_length=50, blank=True)
+    city = models.CharField(_("所属盟市"), max_length=50, blank=True)
+    province = models.CharField(_("所属省区"), max_length=50, blank=True)
+    area_km2 = models.DecimalField(
+        _("总面积(平方公里)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("镇")
+        verbose_name_plural = _("镇")
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    """An administrative village (行政村) and its poor-village status."""
+
+    town = models.ForeignKey(
+        Town, models.PROTECT, related_name="villages", verbose_name=_("所属镇")
+    )
+    name = models.CharField(_("村名"), max_length=50)
+    code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    poor_village_kind = models.CharField(
+        _("贫困村类型"),
+        max_length=8,
+        choices=PoorVillageKind.choices,
+        default=PoorVillageKind.NOT_POOR,
+    )
+    exit_year = models.PositiveSmallIntegerField(
+        _("退出年度"),
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("贫困村退出(摘帽)的年度;非贫困村留空"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("行政村")
+        verbose_name_plural = _("行政村")
+        ordering = ["town", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="village_unique_name"),
+            models.CheckConstraint(
+                condition=~Q(poor_village_kind=PoorVillageKind.NOT_POOR)
+                | Q(exit_year__isnull=True),
+                name="village_exit_year_only_for_poor",
+                violation_error_message=_("非贫困村不能填写退出年度"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class VillagerGroup(models.Model):
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="groups", verbose_name=_("行政村")
+    )
+    name = models.CharField(_("组名"), max_length=50)
+    number = models.PositiveSmallIntegerField(_("组序号"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("村民小组")
+        verbose_name_plural = _("村民小组")
+        ordering = ["village", "number", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="group_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.village.name}{self.name}"
+
+
+class NaturalVillage(models.Model):
+    """A place (自然村) inside an administrative village, e.g. 下沙盖."""
+
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="natural_villages", verbose_name=_("行政村")
+    )
+    name = models.CharField(_("自然村名"), max_length=50)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("自然村")
+        verbose_name_plural = _("自然村")
+        ordering = ["village", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="natural_village_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class VillagePopulation(models.Model):
+    """Population of a village in a year, on the registered and resident bases.
+
+    The registered rural population is the denominator of the incidence.
+    """
+
+    village = models.ForeignKey(
+        Village, models.CASCADE, related_name="populations", verbose_name=_("行政村")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    registered_households = models.PositiveIntegerField(_("户籍户数"))
+    registered_persons = models.PositiveIntegerField(_("户籍人口"))
+    resident_households = models.PositiveIntegerField(_("常住户数"))
+    resident_persons = models.PositiveIntegerField(_("常住人口"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("村人口")
+        verbose_name_plural = _("村人口")
+        ordering = ["village", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "year"], name="population_unique_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.village} {self.year}"
+
+
+# --------------------------------------------------------------------------
+# Policy parameters
+# --------------------------------------------------------------------------
+
+
+class PolicyYear(models.Model):
+    """Per-year thresholds that policy sets. Data an administrator edits."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=YEAR_VALIDATORS)
+    poverty_line = models.DecimalField(
+        _("贫困线(元/人·年)"),
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("人均纯收入的脱贫标准"),
+        **MONEY,
+    )
+    monitoring_line = models.DecimalField(
+        _("防返贫监测线(元/人·年)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("防返贫动态监测的收入标准;2020年以前可留空"),
+        **MONEY,
+    )
+    village_exit_threshold = models.DecimalField(
+        _("贫困村退出贫困发生率标准(%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        help_text=_("贫困发生率低于此值方可退出;西部地区(含内蒙古)为3%,其他地区为2%"),
+    )
+    notes = models.TextField(_("备注"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("年度政策参数")
+        verbose_name_plural = _("年度政策参数")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(poverty_line__gte=0), name="policy_year_line_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年"
+
+
+# --------------------------------------------------------------------------
+# Households
+# --------------------------------------------------------------------------
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def registered_on(self, on: date):
+        """Households that are registered poor households on the given date."""
+        from households.selectors import registered_q
+
+        return self.filter(registered_q(on))
+
+    def with_status_on(self, on: date):
+        """Annotate ``status_on`` with the status in force on the given date."""
+        period = HouseholdStatusPeriod.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+            household=models.OuterRef("pk"),
+            valid_from__lte=on,
+        )
+        return self.annotate(status_on=models.Subquery(period.values("status")[:1]))
+
+
+class Household(models.Model):
+    number = models.CharField(
+        _("户编号"), max_length=30, unique=True, help_text=_("全国扶贫开发信息系统中的户编号")
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="households", verbose_name=_("户籍所在行政村")
+    )
+    group = models.ForeignKey(
+        VillagerGroup,
+        models.PROTECT,
+        related_name="households",
+        verbose_name=_("村民小组"),
+        null=True,
+        blank=True,
+    )
+    natural_village = models.ForeignKey(
+        NaturalVillage,
+        models.PROTECT,
+        related_name="households",
+        verbose_name=_("户籍所在自然村"),
+        null=True,
+        blank=True,
+    )
+    residence_village = models.ForeignKey(
+        Village,
+        models.PROTECT,
+        related_name="resident_households",
+        verbose_name=_("居住地行政村"),
+        null=True,
+        blank=True,
+        help_text=_("实际居住地与户籍地不同时填写"),
+    )
+    residence_address = models.CharField(_("居住地址"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    identified_year = models.PositiveSmallIntegerField(_("识别年度"), validators=YEAR_VALIDATORS)
+    identification_kind = models.CharField(
+        _("识别类型"),
+        max_length=8,
+        choices=IdentificationKind.choices,
+        default=IdentificationKind.KEPT,
+        help_text=_("保留户:以前年度识别;新识别户:动态调整时新识别"),
+    )
+    attribute = models.CharField(
+        _("贫困户属性"),
+        max_length=12,
+        choices=HouseholdAttribute.choices,
+        default=HouseholdAttribute.GENERAL,
+    )
+    dibao_class = models.CharField(
+        _("低保类别"), max_length=2, choices=DibaoClass.choices, blank=True
+    )
+    tekun_kind = models.CharField(
+        _("特困供养方式"), max_length=12, choices=TekunKind.choices, blank=True
+    )
+    main_cause = models.CharField(_("主要致贫原因"), max_length=16, choices=PovertyCause.choices)
+    other_causes = models.JSONField(
+        _("其他致贫原因"),
+        default=list,
+        blank=True,
+        help_text=_("致贫原因代码的列表"),
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Optimistic locking: a save based on an older version is refused, so a
+    # second cadre editing the same household cannot overwrite the first.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = HouseholdQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("建档立卡户")
+        verbose_name_plural = _("建档立卡户")
+        ordering = ["village", "number"]
+        indexes = [models.Index(fields=["village", "group"])]
+
+    def __str__(self):
+        return self.number
+
+    def clean(self):
+        errors = {}
+        if self.group_id and self.village_id and self.group.village_id != self.village_id:
+            errors["group"] = _("村民小组不属于所选行政村")
+        if (
+            self.natural_village_id
+            and self.village_id
+            and self.natural_village.village_id != self.village_id
+        ):
+            errors["natural_village"] = _("自然村不属于所选行政村")
+        is_dibao = self.attribute in (HouseholdAttribute.DIBAO, HouseholdAttribute.DIBAO_TEKUN)
+        is_tekun = self.attribute in (HouseholdAttribute.TEKUN, HouseholdAttribute.DIBAO_TEKUN)
+        if self.dibao_class and not is_dibao:
+            errors["dibao_class"] = _("只有低保户才能填写低保类别")
+        if self.tekun_kind and not is_tekun:
+            errors["tekun_kind"] = _("只有特困供养户才能填写供养方式")
+        valid = set(PovertyCause.values)
+        bad = [c for c in self.other_causes or [] if c not in valid]
+        if bad:
+            errors["other_causes"] = _("未知的致贫原因:%(causes)s") % {"causes": "、".join(bad)}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def registry_attribute_code(self):
+        status = self.current_status
+        return rules.registry_attribute_code(self.attribute, status) if status else ""
+
+    @property
+    def current_status(self):
+        """Status of the open period (uses a prefetched ``status_periods`` if present)."""
+        for period in self.status_periods.all():
+            if period.valid_to is None:
+                return period.status
+        return None
+
+
+class HouseholdStatusPeriod(models.Model):
+    """A period during which a household had one poverty status.
+
+    Periods of a household do not overlap and the last one is open
+    (``valid_to`` empty). A household is registered on date d when a period
+    with a registered status covers d; removal (自然减少, 清退) is a period too,
+    with its date and reason, so history is never lost.
+    """
+
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="status_periods", verbose_name=_("建档立卡户")
+    )
+    status = models.CharField(_("贫困状态"), max_length=8, choices=PovertyStatus.choices)
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(
+        _("截止日期"), null=True, blank=True, help_text=_("不含当日;留空表示至今有效")
+    )
+    reason = models.CharField(_("变更原因"), max_length=200, blank=True)
+    decided_by = models.CharField(
+        _("认定依据"), max_length=200, blank=True, help_text=_("如:2020年5月动态调整")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("贫困状态记录")
+        verbose_name_plural = _("贫困状态记录")
+        ordering = ["household", "valid_from"]
+        indexes = [
+            models.Index(fields=["valid_from", "valid_to", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(valid_to__isnull=True),
+                name="status_one_open_period",
+                violation_error_message=_("一户只能有一个当前有效的贫困状态"),
+            ),
+            models.UniqueConstraint(fields=["household", "valid_from"], name="status_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="status_period_ends_after_start",
+                violation_error_message=_("截止日期必须晚于起始日期"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.get_status_display()} {self.valid_from}"
+
+
+class MemberQuerySet(models.QuerySet):
+    def present_on(self, on: date):
+        """Members belonging to their household on the given date."""
+        return self.filter(joined_on__lte=on).filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+
+class Member(models.Model):
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="members", verbose_name=_("建档立卡户")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(
+        _("身份证号"),
+        max_length=18,
+        help_text=_("18位公民身份号码,末位可为X"),
+    )
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True, default="汉族")
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    health = models.CharField(
+        _("健康状况"), max_length=10, choices=Health.choices, default=Health.HEALTHY
+    )
+    illness = models.CharField(
+        _("所患疾病"), max_length=100, blank=True, help_text=_("敏感个人信息,仅授权人员可见")
+    )
+    disability_kind = models.CharField(
+        _("残疾类别"), max_length=14, choices=DisabilityKind.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), choices=DisabilityGrade.choices, null=True, blank=True
+    )
+    labour = models.CharField(
+        _("劳动技能"), max_length=10, choices=Labour.choices, default=Labour.ORDINARY
+    )
+    education_level = models.CharField(
+        _("文化程度/在读学段"), max_length=12, choices=EducationLevel.choices, blank=True
+    )
+    school_status = models.CharField(
+        _("在校生状况"),
+        max_length=18,
+        choices=SchoolStatus.choices,
+        default=SchoolStatus.NOT_STUDENT,
+    )
+    medical_insurance = models.CharField(
+        _("医疗保险"),
+        max_length=16,
+        choices=MedicalInsurance.choices,
+        default=MedicalInsurance.RESIDENT,
+    )
+    on_dibao = models.BooleanField(_("享受低保"), default=False)
+    on_tekun = models.BooleanField(_("享受特困供养(五保)"), default=False)
+    joined_on = models.DateField(_("入户日期"), help_text=_("识别建档、出生、婚入等的日期"))
+    join_reason = models.CharField(
+        _("入户原因"), max_length=12, choices=JoinReason.choices, default=JoinReason.IDENTIFIED
+    )
+    left_on = models.DateField(
+        _("减员日期"),
+        null=True,
+        blank=True,
+        help_text=_("从建档立卡户中减员(注销)的日期;死亡后在下次动态调整时减员"),
+    )
+    leave_reason = models.CharField(
+        _("减员原因"), max_length=12, choices=LeaveReason.choices, blank=True
+    )
+    deceased_on = models.DateField(_("死亡日期"), null=True, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        ordering = ["household", "joined_on", "id"]
+        indexes = [
+            models.Index(fields=["household", "joined_on", "left_on"]),
+            models.Index(fields=["id_number"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(left_on__isnull=True),
+                name="member_unique_active_id_number",
+                violation_error_message=_("该身份证号已登记在另一名在册成员名下"),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="member_leaves_after_joining",
+                violation_error_message=_("减员日期不能早于入户日期"),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True, leave_reason="")
+                | (Q(left_on__isnull=False) & ~Q(leave_reason="")),
+                name="member_leave_has_date_and_reason",
+                violation_error_message=_("减员须同时填写日期和原因"),
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | Q(health=Health.DISABLED),
+                name="member_disability_grade_only_if_disabled",
+                violation_error_message=_("只有残疾人才能填写残疾等级"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Sex and birth date are never entered: they are read off the ID
+        # number, so the two can never disagree.
+        info = rules.parse_id_number(self.id_number)
+        self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.id_number:
+            try:
+                info = rules.parse_id_number(self.id_number)
+            except rules.IdNumberError as exc:
+                errors["id_number"] = str(exc)
+            else:
+                self.id_number = info.number
+                self.sex = info.sex
+                self.birth_date = info.birth_date
+        if self.health == Health.DISABLED and not self.disability_grade:
+            errors["disability_grade"] = _("残疾人须填写残疾等级")
+        if self.health != Health.DISABLED and (self.disability_grade or self.disability_kind):
+            errors["disability_grade"] = _("健康状况不是残疾,不能填写残疾类别或等级")
+        if self.left_on and not self.leave_reason:
+            errors["leave_reason"] = _("请填写减员原因")
+        if self.leave_reason and not self.left_on:
+            errors["left_on"] = _("请填写减员日期")
+        if self.left_on and self.joined_on and self.left_on < self.joined_on:
+            errors["left_on"] = _("减员日期不能早于入户日期")
+        if self.deceased_on and self.birth_date and self.deceased_on < self.birth_date:
+            errors["deceased_on"] = _("死亡日期不能早于出生日期")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def masked_id_number(self):
+        return rules.mask_id_number(self.id_number)
+
+
+# --------------------------------------------------------------------------
+# Income and guarantees
+# --------------------------------------------------------------------------
+
+
+INCOME_TRANSFER_FIELDS = (
+    "transfer_dibao",
+    "transfer_tekun",
+    "transfer_pension",
+    "transfer_eco",
+    "transfer_subsidy",
+    "transfer_relief",
+    "transfer_other",
+)
+INCOME_MONEY_FIELDS = (
+    "wage_income",
+    "production_income",
+    "production_cost",
+    "property_income",
+    *INCOME_TRANSFER_FIELDS,
+)
+
+
+class HouseholdIncome(models.Model):
+    """A household's income in a year, by component (家庭年收入).
+
+    Per-capita net income divides the net income by the number of members
+    registered on ``assessed_on`` (the survey date).
+    """
+
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="incomes", verbose_name=_("建档立卡户")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    assessed_on = models.DateField(
+        _("核算日期"), help_text=_("收入核算(入户调查)的日期;人均以该日在册人数计算")
+    )
+    wage_income = money_field(_("工资性收入"))
+    production_income = money_field(_("生产经营性收入"), _("种植、养殖等经营收入(毛收入)"))
+    production_cost = money_field(_("生产经营性支出"))
+    property_income = money_field(_("财产性收入"), _("土地流转、入股分红、资产收益等"))
+    transfer_dibao = money_field(_("低保金"))
+    transfer_tekun = money_field(_("特困供养金"))
+    transfer_pension = money_field(_("养老金"))
+    transfer_eco = money_field(_("生态补偿金"))
+    transfer_subsidy = money_field(_("其他政策性补贴"), _("种粮补贴、计划生育金、残疾人补贴等"))
+    transfer_relief = money_field(_("救助金"), _("民政临时救助等"))
+    transfer_other = money_field(_("其他转移性收入"))
+    notes = models.TextField(_("备注"), blank=True)
+
+    history = HistoricalRecords()
+
+    TRANSFER_FIELDS = INCOME_TRANSFER_FIELDS
+    MONEY_FIELDS = INCOME_MONEY_FIELDS
+
+    class Meta:
+        verbose_name = _("家庭收入")
+        verbose_name_plural = _("家庭收入")
+        ordering = ["household", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="income_unique_year"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0}),
+                    name=f"income_{name}_non_negative",
+                    violation_error_message=_("金额不能为负数"),
+                )
+                for name in INCOME_MONEY_FIELDS
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.year}"
+
+    @property
+    def transfer_income(self) -> Decimal:
+        return sum((getattr(self, name) for name in self.TRANSFER_FIELDS), ZERO)
+
+    @property
+    def components(self) -> rules.IncomeComponents:
+        return rules.IncomeComponents(
+            wage=self.wage_income,
+            production_income=self.production_income,
+            production_cost=self.production_cost,
+            property_income=self.property_income,
+            transfer_income=self.transfer_income,
+        )
+
+    @property
+    def net_income(self) -> Decimal:
+        return self.components.net_income
+
+
+class GuaranteeAssessment(models.Model):
+    """An assessment of the household's food, clothing, housing and water.
+
+    Compulsory education and basic medical care are judged from the members
+    (school status, insurance) on the check date, not stored here, so the
+    two can never disagree. A completed 危房改造 is the completion of the
+    household's housing measure.
+    """
+
+    household = models.ForeignKey(
+        Household, models.CASCADE, related_name="guarantees", verbose_name=_("建档立卡户")
+    )
+    assessed_on = models.DateField(_("评估日期"))
+    assessed_by = models.CharField(_("评估人"), max_length=50, blank=True)
+    food_ok = models.BooleanField(_("不愁吃"), help_text=_("能吃饱,适当吃肉蛋奶或豆制品"))
+    clothing_ok = models.BooleanField(_("不愁穿"), help_text=_("四季有换季衣服、有御寒被褥"))
+    housing_grade = models.CharField(
+        _("住房安全鉴定等级"), max_length=1, choices=HousingGrade.choices, blank=True
+    )
+    housing_appraised_on = models.DateField(_("住房鉴定日期"), null=True, blank=True)
+    housing_alternative = models.CharField(
+        _("其他住房保障方式"),
+        max_length=12,
+        choices=HousingAlternative.choices,
+        default=HousingAlternative.NONE,
+    )
+    water_ok = models.BooleanField(
+        _("饮水安全"), help_text=_("水量、水质、用水方便程度和供水保证率均达标")
+    )
+    water_source = models.CharField(_("饮水来源"), max_length=50, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("两不愁三保障评估")
+        verbose_name_plural = _("两不愁三保障评估")
+        ordering = ["household", "-assessed_on"]
+        get_latest_by = "assessed_on"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "assessed_on"], name="guarantee_unique_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.assessed_on}"

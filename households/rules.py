@@ -1,0 +1,658 @@
+"""The household domain's rules, as pure functions over plain values.
+
+This module is the one place where the rules of the poverty-alleviation work
+are written down:
+
+* resident ID numbers (GB 11643-1999): normalising, validating, masking,
+  reading birth date and sex off them;
+* income: net income from its components, per-capita income, the margin over
+  the poverty line, projected income once planned measures land;
+* poverty incidence (贫困发生率) and the village exit threshold;
+* the lifting-out standard (一达标 两不愁 三保障), criterion by criterion, each
+  with a concrete reason a town cadre can act on;
+* the national registry's household attribute codes (01–08).
+
+Nothing here touches the database or imports a model: selectors gather the
+facts (as of a date) into the plain dataclasses below, services and views call
+these functions, so a per-household page, a dashboard and an Excel export can
+never apply two different versions of a rule. Thresholds that policy sets (the
+poverty line of a year, the exit threshold of a province) are *arguments*,
+never constants here: they are data an administrator edits.
+
+Money is always :class:`~decimal.Decimal` (floats are refused). Messages are
+simplified Chinese through ``gettext`` so the words can be reviewed in one
+place; the message constants are reused by the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from types import MappingProxyType
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.choices import (
+    LIFTED_STATUSES,
+    MEDICAL_INSURANCE_OK,
+    SAFE_HOUSING_GRADES,
+    HouseholdAttribute,
+    HousingAlternative,
+    HousingGrade,
+    MedicalInsurance,
+    PovertyStatus,
+    SchoolStatus,
+    Sex,
+)
+
+CENT = Decimal("0.01")
+
+# --------------------------------------------------------------------------
+# Resident ID numbers (GB 11643-1999)
+# --------------------------------------------------------------------------
+
+ID_NUMBER_LENGTH = 18
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+#: No resident alive or recently deceased was born before this date.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+ID_ERROR_EMPTY = gettext_lazy("未填写身份证号")
+ID_ERROR_LENGTH = gettext_lazy("身份证号应为18位,实际为{length}位")
+ID_ERROR_CHARS = gettext_lazy("身份证号格式错误:前17位必须是数字,第18位为数字或X")
+ID_ERROR_SCIENTIFIC = gettext_lazy(
+    "身份证号被Excel存成了数字(科学计数法),后几位已经丢失,请将该列设置为文本后重新填写"
+)
+ID_ERROR_BIRTH_DATE = gettext_lazy("身份证号中的出生日期{value}无效")
+ID_ERROR_FUTURE_BIRTH = gettext_lazy("身份证号中的出生日期{value}晚于今天,请核对")
+ID_ERROR_CHECK_DIGIT = gettext_lazy("身份证号校验位错误:应为{expected},实际为{actual},请核对号码")
+
+# Characters that are not whitespace to ``str.split`` but arrive with pasted
+# text: zero-width space / non-joiner / joiner, word joiner, byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Full-width digits and X (as typed with a Chinese input method) to ASCII.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+_ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
+# What a spreadsheet number looks like once turned into text: "1.52627E+17",
+# "152627198001011000.0". Such a number kept only 15 significant digits.
+_NUMBER_PATTERN = re.compile(r"[0-9]+(?:\.[0-9]*)?E\+?[0-9]+|[0-9]+\.[0-9]*")
+
+
+class IdNumberError(ValueError):
+    """An ID number that cannot be right; ``code`` says why, the message how to fix it.
+
+    ``params`` holds the values interpolated into the message (e.g. the
+    expected check digit), for an importer that builds its own report.
+    """
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class IdNumberInfo:
+    """What a valid ID number says about its holder."""
+
+    number: str  # normalised, 18 characters, upper-case X
+    region_code: str  # 6-digit administrative division code at issue
+    birth_date: date
+    sex: Sex
+
+
+def normalize_id_number(raw: str) -> str:
+    """Return ``raw`` without any whitespace, with full-width digits/X made ASCII.
+
+    Removes every kind of whitespace anywhere in the value (spaces between
+    digit groups, the full-width space U+3000, tabs, non-breaking spaces) and
+    zero-width characters, converts ``０``–``９``, ``Ｘ``, ``ｘ`` to ASCII and
+    upper-cases the result (``x`` → ``X``). It does not validate.
+
+    Only ``str`` is accepted: a number (``int``/``float``) read from a
+    spreadsheet cell has already lost digits, so turning it back into text
+    would only hide the loss. Raises :class:`TypeError` for anything else; an
+    importer should report a numeric cell with :data:`ID_ERROR_SCIENTIFIC`.
+    """
+    if not isinstance(raw, str):
+        raise TypeError(f"ID number must be a str, not {type(raw).__name__}")
+    text = "".join(raw.split()).translate(_INVISIBLE)
+    return text.translate(_FULL_WIDTH).upper()
+
+
+def id_check_digit(first17: str) -> str:
+    """The GB 11643 check character (``0``–``9`` or ``X``) for 17 ASCII digits."""
+    if len(first17) != 17 or not all(c in "0123456789" for c in first17):
+        raise ValueError("first17 must be exactly 17 ASCII digits")
+    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def _looks_like_spreadsheet_number(number: str) -> bool:
+    return bool(_NUMBER_PATTERN.fullmatch(number))
+
+
+def parse_id_number(raw: str, *, today: date | None = None) -> IdNumberInfo:
+    """Normalise and validate an ID number; return what it says about its holder.
+
+    Checks, in this order: not a spreadsheet number (scientific notation or a
+    decimal point), 18 characters, 17 digits then a digit or ``X``, a real
+    birth date from 1900 up to ``today``, and the check digit. Raises
+    :class:`IdNumberError` with the first problem found.
+
+    ``today`` defaults to :meth:`date.today`; callers inside Django should
+    pass ``timezone.localdate()``.
+    """
+    number = normalize_id_number(raw)
+    if not number:
+        raise IdNumberError("empty", str(ID_ERROR_EMPTY))
+    if _looks_like_spreadsheet_number(number):
+        raise IdNumberError("scientific", str(ID_ERROR_SCIENTIFIC))
+    if len(number) != ID_NUMBER_LENGTH:
+        raise IdNumberError(
+            "length", ID_ERROR_LENGTH.format(length=len(number)), length=len(number)
+        )
+    if not _ID_PATTERN.fullmatch(number):
+        raise IdNumberError("chars", str(ID_ERROR_CHARS))
+
+    digits = number[6:14]
+    try:
+        birth_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        birth_date = None
+    if birth_date is None or birth_date < EARLIEST_BIRTH_DATE:
+        raise IdNumberError("birth_date", ID_ERROR_BIRTH_DATE.format(value=digits), value=digits)
+    if birth_date > (today or date.today()):
+        raise IdNumberError(
+            "future_birth", ID_ERROR_FUTURE_BIRTH.format(value=digits), value=digits
+        )
+
+    expected, actual = id_check_digit(number[:17]), number[17]
+    if actual != expected:
+        if number.endswith("000"):
+            # Excel keeps 15 significant digits: a number typed into a
+            # numeric cell and shown without exponent ends in "000".
+            raise IdNumberError("scientific", str(ID_ERROR_SCIENTIFIC))
+        raise IdNumberError(
+            "check_digit",
+            ID_ERROR_CHECK_DIGIT.format(expected=expected, actual=actual),
+            expected=expected,
+            actual=actual,
+        )
+
+    sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
+    return IdNumberInfo(number=number, region_code=number[:6], birth_date=birth_date, sex=sex)
+
+
+def is_valid_id_number(raw: str, *, today: date | None = None) -> bool:
+    """Whether :func:`parse_id_number` accepts ``raw`` (``False`` for non-strings)."""
+    try:
+        parse_id_number(raw, today=today)
+    except (IdNumberError, TypeError):
+        return False
+    return True
+
+
+def mask_id_number(value: str) -> str:
+    """Hide an ID number for lists and exports: ``152627********1234``.
+
+    For 18 characters: the first 6 (region) and last 4 stay visible, the 8
+    in between (the birth date) become ``*``. Shorter values (stored before
+    validation, or wrong) never show the birth-date positions: under 10
+    characters everything is masked, from 10 to 17 only the first 6 stay.
+    Longer values keep the first 6 and last 4. The length is kept; ``""``
+    stays ``""``.
+    """
+    if not value:
+        return ""
+    length = len(value)
+    if length < 10:
+        return "*" * length
+    if length < ID_NUMBER_LENGTH:
+        return value[:6] + "*" * (length - 6)
+    return value[:6] + "*" * (length - 10) + value[-4:]
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Age in full years (周岁) on ``on``.
+
+    Someone born on 29 February becomes a year older on 1 March in a common
+    year. Raises :class:`ValueError` if ``on`` is before the birth.
+    """
+    if on < birth_date:
+        raise ValueError(f"{on} is before the birth date {birth_date}")
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - before_birthday
+
+
+# --------------------------------------------------------------------------
+# Income
+# --------------------------------------------------------------------------
+
+
+def _money(value, name: str = "amount") -> Decimal:
+    """``value`` as a Decimal; ints are exact and accepted, floats never."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"{name} must be a Decimal, not {type(value).__name__}")
+
+
+def format_yuan(amount: Decimal) -> str:
+    """``Decimal("12181.5")`` → ``"12,181.50元"`` (two decimals, half up)."""
+    quantized = _money(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _("{amount}元").format(amount=f"{quantized:,.2f}")
+
+
+@dataclass(frozen=True)
+class IncomeComponents:
+    """A household's yearly income by component (yuan).
+
+    ``transfer_income`` is the sum of the transfer items (低保金, 特困供养金,
+    pensions, subsidies, relief…), added up by the caller.
+    """
+
+    wage: Decimal
+    production_income: Decimal  # gross 生产经营性收入
+    production_cost: Decimal
+    property_income: Decimal
+    transfer_income: Decimal
+
+    def __post_init__(self):
+        for field in fields(self):
+            object.__setattr__(self, field.name, _money(getattr(self, field.name), field.name))
+
+    @property
+    def production_net(self) -> Decimal:
+        """Net production/business income: gross income less its costs."""
+        return self.production_income - self.production_cost
+
+    @property
+    def net_income(self) -> Decimal:
+        """家庭纯收入 = 工资性 + 生产经营性净收入 + 财产性 + 转移性."""
+        return self.wage + self.production_net + self.property_income + self.transfer_income
+
+
+def net_income(components: IncomeComponents) -> Decimal:
+    """Same as ``components.net_income``."""
+    return components.net_income
+
+
+def per_capita_income(net_income: Decimal, household_size: int) -> Decimal | None:
+    """人均纯收入: ``net_income ÷ household_size`` to the fen, half up.
+
+    ``None`` when the household has no members (size ≤ 0).
+    """
+    amount = _money(net_income, "net_income")
+    if household_size <= 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return (amount / Decimal(household_size)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def income_margin(per_capita: Decimal, line: Decimal) -> Decimal:
+    """How far per-capita income is above (positive) or below (negative) the line."""
+    return _money(per_capita, "per_capita") - _money(line, "line")
+
+
+def project_income(
+    net_income: Decimal, planned_added_income: Decimal, household_size: int
+) -> Decimal | None:
+    """Per-capita income once the planned measures add ``planned_added_income``."""
+    total = _money(net_income, "net_income") + _money(planned_added_income, "planned")
+    return per_capita_income(total, household_size)
+
+
+# --------------------------------------------------------------------------
+# Poverty incidence
+# --------------------------------------------------------------------------
+
+
+def poverty_incidence(poor_persons: int, population: int) -> Decimal | None:
+    """贫困发生率 in percent, unrounded (``None`` without a population).
+
+    ``poor_persons`` are the registered poor not yet lifted, ``population``
+    the registered rural population, both as of the same date.
+    """
+    if population <= 0:
+        return None
+    if poor_persons < 0:
+        raise ValueError("poor_persons cannot be negative")
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return Decimal(poor_persons) * 100 / Decimal(population)
+
+
+def format_percent(value: Decimal | None, places: int = 2) -> str:
+    """``Decimal("0.1458…")`` → ``"0.15%"`` (half up); ``None`` → ``"—"``."""
+    if value is None:
+        return "—"
+    quantized = _money(value, "value").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{quantized:f}%"
+
+
+def incidence_below_exit_threshold(incidence_percent: Decimal, threshold_percent: Decimal) -> bool:
+    """Whether a poor village may exit: incidence strictly below the threshold.
+
+    The threshold is data (2%, or 3% in the western provinces).
+    """
+    return _money(incidence_percent, "incidence") < _money(threshold_percent, "threshold")
+
+
+# --------------------------------------------------------------------------
+# The lifting-out standard (一达标 两不愁 三保障)
+# --------------------------------------------------------------------------
+
+#: Compulsory-education ages (inclusive) the census checked.
+SCHOOL_AGE_MIN = 6
+SCHOOL_AGE_MAX = 15
+SCHOOL_STATUS_OK = (
+    SchoolStatus.IN_SCHOOL,
+    SchoolStatus.HOME_TAUGHT,
+    SchoolStatus.CERTIFIED_UNABLE,
+)
+
+
+class Criterion(TextChoices):
+    INCOME = "income", gettext_lazy("收入达标")
+    FOOD = "food", gettext_lazy("不愁吃")
+    CLOTHING = "clothing", gettext_lazy("不愁穿")
+    EDUCATION = "education", gettext_lazy("义务教育有保障")
+    MEDICAL = "medical", gettext_lazy("基本医疗有保障")
+    HOUSING = "housing", gettext_lazy("住房安全有保障")
+    WATER = "water", gettext_lazy("饮水安全有保障")
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    name: str
+    age: int | None  # on the check date; None if unknown
+    school_status: str  # SchoolStatus value
+    medical_insurance: str  # MedicalInsurance value
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """What the lifting check needs of one household, as of the check date."""
+
+    year: int
+    per_capita_income: Decimal | None  # None = no income recorded for the year
+    poverty_line: Decimal | None  # None = no poverty line set for the year
+    food_ok: bool | None  # None = not assessed
+    clothing_ok: bool | None
+    housing_grade: str | None  # HousingGrade value; None or "" = not appraised
+    housing_renovation_completed: bool  # a 危房改造 measure completed
+    housing_alternative: str  # HousingAlternative value
+    water_ok: bool | None
+    members: tuple[MemberFacts, ...]
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    key: Criterion
+    label: str
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class LiftingCheck:
+    """The results of every criterion, in the standard's order."""
+
+    results: tuple[CriterionResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    @property
+    def failures(self) -> tuple[CriterionResult, ...]:
+        return tuple(result for result in self.results if not result.passed)
+
+    @property
+    def by_key(self) -> Mapping[str, CriterionResult]:
+        return MappingProxyType({result.key: result for result in self.results})
+
+    def get(self, key: str) -> CriterionResult | None:
+        return self.by_key.get(key)
+
+
+def _result(key: Criterion, passed: bool, reason: str) -> CriterionResult:
+    return CriterionResult(key=key, label=str(key.label), passed=passed, reason=str(reason))
+
+
+def _label(choices: type[TextChoices], value: str | None, missing: str) -> str:
+    """The label of ``value`` in ``choices``, or ``missing`` if it is none of them."""
+    if value in choices.values:
+        return str(choices(value).label)
+    return missing
+
+
+def _check_income(facts: HouseholdFacts) -> CriterionResult:
+    missing = []
+    if facts.poverty_line is None:
+        missing.append(_("未设置{year}年度贫困线").format(year=facts.year))
+    if facts.per_capita_income is None:
+        missing.append(_("未录入{year}年度收入").format(year=facts.year))
+    if missing:
+        return _result(Criterion.INCOME, False, ";".join(missing))
+
+    income, line = facts.per_capita_income, facts.poverty_line
+    margin = income_margin(income, line)
+    params = {"income": format_yuan(income), "year": facts.year, "line": format_yuan(line)}
+    if margin > 0:
+        reason = _("人均纯收入{income},高于{year}年贫困线{line}(超出{margin})").format(
+            margin=format_yuan(margin), **params
+        )
+    elif margin == 0:
+        reason = _("人均纯收入{income},达到{year}年贫困线{line}").format(**params)
+    else:
+        reason = _("人均纯收入{income},低于{year}年贫困线{line}(差{gap})").format(
+            gap=format_yuan(-margin), **params
+        )
+    return _result(Criterion.INCOME, margin >= 0, reason)
+
+
+def _check_assessed(
+    key: Criterion, value: bool | None, ok: str, not_ok: str, unknown: str
+) -> CriterionResult:
+    if value is None:
+        return _result(key, False, unknown)
+    return _result(key, value, ok if value else not_ok)
+
+
+def _unknown_age_note(facts: HouseholdFacts) -> str:
+    count = sum(1 for member in facts.members if member.age is None)
+    if not count:
+        return ""
+    return _("(另有{count}人年龄未知,未纳入判断)").format(count=count)
+
+
+def _check_education(facts: HouseholdFacts) -> CriterionResult:
+    if not facts.members:
+        return _result(Criterion.EDUCATION, False, _("未录入家庭成员"))
+    children = [
+        member
+        for member in facts.members
+        if member.age is not None and SCHOOL_AGE_MIN <= member.age <= SCHOOL_AGE_MAX
+    ]
+    out_of_school = [child for child in children if child.school_status not in SCHOOL_STATUS_OK]
+    note = _unknown_age_note(facts)
+    if out_of_school:
+        names = "、".join(
+            _("{name}({age}岁,{status})").format(
+                name=child.name,
+                age=child.age,
+                status=_label(SchoolStatus, child.school_status, _("未录入在校情况")),
+            )
+            for child in out_of_school
+        )
+        reason = _("义务教育阶段适龄儿童(6–15岁)未在校:{names}").format(names=names)
+        return _result(Criterion.EDUCATION, False, reason + note)
+    if not children:
+        return _result(Criterion.EDUCATION, True, _("家中无义务教育阶段适龄儿童(6–15岁)") + note)
+    reason = _("义务教育阶段适龄儿童(6–15岁)共{count}人,均在校、送教上门或经认定无法就学").format(
+        count=len(children)
+    )
+    return _result(Criterion.EDUCATION, True, reason + note)
+
+
+def _check_medical(facts: HouseholdFacts) -> CriterionResult:
+    if not facts.members:
+        return _result(Criterion.MEDICAL, False, _("未录入家庭成员"))
+
+    def describe(member: MemberFacts) -> str:
+        status = _label(MedicalInsurance, member.medical_insurance, _("未录入参保情况"))
+        return _("{name}({status})").format(name=member.name, status=status)
+
+    uninsured = [m for m in facts.members if m.medical_insurance not in MEDICAL_INSURANCE_OK]
+    if uninsured:
+        names = "、".join(describe(member) for member in uninsured)
+        return _result(
+            Criterion.MEDICAL, False, _("未参加基本医疗保险:{names}").format(names=names)
+        )
+    reason = _("家庭成员共{count}人,均已参加基本医疗保险").format(count=len(facts.members))
+    insured_kinds = (MedicalInsurance.RESIDENT, MedicalInsurance.EMPLOYEE)
+    exceptions = [m for m in facts.members if m.medical_insurance not in insured_kinds]
+    if exceptions:
+        reason = _("家庭成员共{count}人,均有基本医疗保障,其中{names}").format(
+            count=len(facts.members), names="、".join(describe(member) for member in exceptions)
+        )
+    return _result(Criterion.MEDICAL, True, reason)
+
+
+def _check_housing(facts: HouseholdFacts) -> CriterionResult:
+    grade = facts.housing_grade or None
+    if grade is not None and grade not in HousingGrade.values:
+        return _result(
+            Criterion.HOUSING, False, _("住房鉴定等级{grade}无效,请重新录入").format(grade=grade)
+        )
+    graded = _("住房鉴定为{grade}").format(grade=HousingGrade(grade).label) if grade else ""
+    if grade in SAFE_HOUSING_GRADES:
+        return _result(Criterion.HOUSING, True, graded)
+
+    def after_grade(text: str) -> str:
+        return f"{graded},{text}" if graded else text
+
+    if facts.housing_renovation_completed:
+        return _result(Criterion.HOUSING, True, after_grade(_("危房改造已完工")))
+    alternative = facts.housing_alternative or HousingAlternative.NONE
+    if alternative in HousingAlternative.values and alternative != HousingAlternative.NONE:
+        text = _("住房安全已通过{way}解决").format(way=HousingAlternative(alternative).label)
+        return _result(Criterion.HOUSING, True, after_grade(text))
+    if not grade:
+        return _result(Criterion.HOUSING, False, _("住房安全未鉴定"))
+    return _result(Criterion.HOUSING, False, after_grade(_("危房改造尚未完工")))
+
+
+def check_lifting_standard(facts: HouseholdFacts) -> LiftingCheck:
+    """Check a household against the lifting-out standard, criterion by criterion.
+
+    Every criterion is reported, passed or not, with its reason; facts not
+    recorded (``None``) fail with a reason saying what is missing, since a
+    household may be marked lifted only when every criterion is shown to hold.
+    Order: income, food, clothing, education, medical, housing, water.
+    """
+    return LiftingCheck(
+        results=(
+            _check_income(facts),
+            _check_assessed(
+                Criterion.FOOD,
+                facts.food_ok,
+                ok=_("经评估不愁吃"),
+                not_ok=_("经评估未达到不愁吃标准(能吃饱,适当吃肉蛋奶或豆制品)"),
+                unknown=_("未评估是否不愁吃"),
+            ),
+            _check_assessed(
+                Criterion.CLOTHING,
+                facts.clothing_ok,
+                ok=_("经评估不愁穿"),
+                not_ok=_("经评估未达到不愁穿标准(四季有换季衣服、有御寒被褥)"),
+                unknown=_("未评估是否不愁穿"),
+            ),
+            _check_education(facts),
+            _check_medical(facts),
+            _check_housing(facts),
+            _check_assessed(
+                Criterion.WATER,
+                facts.water_ok,
+                ok=_("经评估饮水安全"),
+                not_ok=_("经评估饮水不安全(水量、水质、用水方便程度和供水保证率须均达标)"),
+                unknown=_("未评估饮水安全"),
+            ),
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# National registry codes
+# --------------------------------------------------------------------------
+
+_REGISTRY_CODES: dict[tuple[str, bool], str] = {
+    (HouseholdAttribute.GENERAL.value, False): "01",
+    (HouseholdAttribute.DIBAO.value, True): "02",
+    (HouseholdAttribute.TEKUN.value, True): "03",
+    (HouseholdAttribute.DIBAO.value, False): "04",
+    (HouseholdAttribute.GENERAL.value, True): "05",
+    (HouseholdAttribute.TEKUN.value, False): "06",
+    (HouseholdAttribute.DIBAO_TEKUN.value, False): "07",
+    (HouseholdAttribute.DIBAO_TEKUN.value, True): "08",
+}
+_REGISTRY_ATTRIBUTES = {code: key for key, code in _REGISTRY_CODES.items()}
+
+#: The registry's label of each attribute code, for exports.
+REGISTRY_CODE_LABELS = {
+    "01": gettext_lazy("一般贫困户"),
+    "02": gettext_lazy("低保脱贫户"),
+    "03": gettext_lazy("特困供养脱贫户"),
+    "04": gettext_lazy("低保贫困户"),
+    "05": gettext_lazy("一般脱贫户"),
+    "06": gettext_lazy("特困供养贫困户"),
+    "07": gettext_lazy("低保特困供养贫困户"),
+    "08": gettext_lazy("低保特困供养户"),
+}
+
+REGISTRY_ERROR_ATTRIBUTE = gettext_lazy("未知的户属性:{value}")
+REGISTRY_ERROR_STATUS = gettext_lazy("未知的贫困户状态:{value}")
+REGISTRY_ERROR_CODE = gettext_lazy("未知的户属性代码:{value},应为01至08")
+
+
+def registry_attribute_code(attribute: str, status: str) -> str:
+    """The registry's attribute code (01–08) of a household attribute and status.
+
+    The registry folds attribute and poverty status into one code: a lifted
+    household (status in ``LIFTED_STATUSES``) has a 脱贫户 code, any other
+    status the 贫困户 code.
+    """
+    if attribute not in HouseholdAttribute.values:
+        raise ValueError(REGISTRY_ERROR_ATTRIBUTE.format(value=attribute))
+    if status not in PovertyStatus.values:
+        raise ValueError(REGISTRY_ERROR_STATUS.format(value=status))
+    return _REGISTRY_CODES[(HouseholdAttribute(attribute).value, status in LIFTED_STATUSES)]
+
+
+def attribute_from_registry_code(code: str) -> tuple[HouseholdAttribute, bool]:
+    """``(attribute, lifted)`` of a registry attribute code.
+
+    Tolerates what Excel does to codes: surrounding spaces, full-width digits
+    and a dropped leading zero (``"5"`` → ``"05"``).
+    """
+    normalized = "".join(str(code).split()).translate(_FULL_WIDTH)
+    if len(normalized) == 1:
+        normalized = "0" + normalized
+    try:
+        attribute, lifted = _REGISTRY_ATTRIBUTES[normalized]
+    except KeyError:
+        raise ValueError(REGISTRY_ERROR_CODE.format(value=code)) from None
+    return HouseholdAttribute(attribute), lifted

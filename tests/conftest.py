@@ -1,0 +1,17 @@
+import pytest
+
+from households.demo import build_demo_town, remove_demo_town
+
+
+@pytest.fixture(scope="module")
+def demo_town(django_db_setup, django_db_blocker):
+    """The demo town of the 2020 report, built once per test module.
+
+    It is committed (outside the per-test transaction) so that it is built
+    once, and removed again when the module is done.
+    """
+    with django_db_blocker.unblock():
+        build_demo_town()
+    yield
+    with django_db_blocker.unblock():
+        remove_demo_town()

@@ -1,0 +1,737 @@
+"""Tests of the pure household rules (no database).
+
+ID numbers here are built from made-up 17-digit bodies plus a check digit;
+none belongs to a real person. People are pseudonyms.
+"""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from households.choices import (
+    HouseholdAttribute,
+    HousingAlternative,
+    HousingGrade,
+    MedicalInsurance,
+    PovertyStatus,
+    SchoolStatus,
+    Sex,
+)
+from households.rules import (
+    ID_ERROR_BIRTH_DATE,
+    ID_ERROR_CHARS,
+    ID_ERROR_CHECK_DIGIT,
+    ID_ERROR_EMPTY,
+    ID_ERROR_FUTURE_BIRTH,
+    ID_ERROR_LENGTH,
+    ID_ERROR_SCIENTIFIC,
+    Criterion,
+    HouseholdFacts,
+    IdNumberError,
+    IncomeComponents,
+    MemberFacts,
+    age_on,
+    attribute_from_registry_code,
+    check_lifting_standard,
+    format_percent,
+    format_yuan,
+    id_check_digit,
+    incidence_below_exit_threshold,
+    income_margin,
+    is_valid_id_number,
+    mask_id_number,
+    normalize_id_number,
+    parse_id_number,
+    per_capita_income,
+    poverty_incidence,
+    project_income,
+    registry_attribute_code,
+)
+
+TODAY = date(2020, 6, 30)
+MALE_BODY = "15262719800101123"  # 17th digit 3: male
+FEMALE_BODY = "15262719800101122"  # 17th digit 2: female
+X_BODY = "15262719800101103"  # its check character is X
+
+
+def valid_id(body: str = MALE_BODY) -> str:
+    return body + id_check_digit(body)
+
+
+def id_error(raw: str, **kwargs) -> IdNumberError:
+    with pytest.raises(IdNumberError) as excinfo:
+        parse_id_number(raw, today=kwargs.pop("today", TODAY))
+    return excinfo.value
+
+
+# --------------------------------------------------------------------------
+# ID numbers
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("11010519491231002", "X"),  # GB 11643-1999's own examples
+        ("44052418800101001", "4"),
+        (MALE_BODY, "2"),
+        (FEMALE_BODY, "4"),
+        (X_BODY, "X"),
+        ("15262720120315004", "0"),
+    ],
+)
+def test_check_digit_follows_gb11643(body, expected):
+    assert id_check_digit(body) == expected
+
+
+@pytest.mark.parametrize("body", ["1526271980010112", "152627198001011234", "1526271980010112X"])
+def test_check_digit_needs_17_digits(body):
+    with pytest.raises(ValueError):
+        id_check_digit(body)
+
+
+def test_valid_id_number_gives_region_birth_date_and_sex():
+    info = parse_id_number("152627198001011232", today=TODAY)
+
+    assert info.number == "152627198001011232"
+    assert info.region_code == "152627"
+    assert info.birth_date == date(1980, 1, 1)
+    assert info.sex == Sex.MALE
+
+
+def test_even_17th_digit_means_female():
+    assert parse_id_number(valid_id(FEMALE_BODY), today=TODAY).sex == Sex.FEMALE
+
+
+def test_check_digit_x_is_accepted_lowercase():
+    info = parse_id_number(X_BODY + "x", today=TODAY)
+
+    assert info.number == X_BODY + "X"
+    assert is_valid_id_number(X_BODY + "X", today=TODAY)
+
+
+def test_full_width_digits_and_spaces_are_normalized():
+    full_width = "".join(chr(ord(c) - ord("0") + ord("０")) for c in X_BODY)
+    raw = f"\u3000{full_width[:6]} {full_width[6:14]}\t{full_width[14:]}Ｘ \u200b"
+
+    assert normalize_id_number(raw) == X_BODY + "X"
+    assert parse_id_number(raw, today=TODAY).number == X_BODY + "X"
+
+
+def test_full_width_lowercase_x_is_normalized():
+    assert normalize_id_number(X_BODY + "ｘ") == X_BODY + "X"
+
+
+@pytest.mark.parametrize("number", [152627198001011232, 1.52627198001011e17])
+def test_normalize_refuses_numbers_from_spreadsheet_cells(number):
+    with pytest.raises(TypeError):
+        normalize_id_number(number)
+    assert not is_valid_id_number(number)
+
+
+@pytest.mark.parametrize("raw", [valid_id()[:17], valid_id() + "1", "152627800101123"])
+def test_wrong_length_reports_actual_length(raw):
+    error = id_error(raw)
+
+    assert error.code == "length"
+    assert str(error) == ID_ERROR_LENGTH.format(length=len(raw))
+    assert f"实际为{len(raw)}位" in str(error)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\u3000"])
+def test_empty_id_number_is_reported(raw):
+    error = id_error(raw)
+
+    assert error.code == "empty"
+    assert str(error) == ID_ERROR_EMPTY
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "15262719800101A232",  # letter among the first 17
+        "X52627198001011232",
+        "15262719800101123A",  # 18th character neither digit nor X
+        "1526271980-1011232",
+    ],
+)
+def test_letters_are_rejected(raw):
+    error = id_error(raw)
+
+    assert error.code == "chars"
+    assert str(error) == ID_ERROR_CHARS
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1.52627E+17",
+        "1.52627e+17",
+        "1.52627198001011E+17",
+        "152627198001011232.0",
+        "152627198001011000",  # a numeric cell shown without exponent
+    ],
+)
+def test_excel_scientific_notation_is_rejected_never_guessed(raw):
+    error = id_error(raw)
+
+    assert error.code == "scientific"
+    assert str(error) == ID_ERROR_SCIENTIFIC
+    assert "科学计数法" in str(error)
+
+
+def test_wrong_check_digit_names_expected_digit():
+    error = id_error(MALE_BODY + "7")
+
+    assert error.code == "check_digit"
+    assert str(error) == ID_ERROR_CHECK_DIGIT.format(expected="2", actual="7")
+    assert "应为2" in str(error)
+    assert error.params == {"expected": "2", "actual": "7"}
+
+
+def test_february_30_is_invalid_birth_date():
+    body = "15262719800230123"
+    error = id_error(valid_id(body))
+
+    assert error.code == "birth_date"
+    assert str(error) == ID_ERROR_BIRTH_DATE.format(value="19800230")
+
+
+@pytest.mark.parametrize("body", ["15262719801301123", "15262719800100123", "15262700000101123"])
+def test_impossible_birth_dates_are_invalid(body):
+    assert id_error(valid_id(body)).code == "birth_date"
+
+
+def test_birth_before_1900_is_invalid():
+    error = id_error("440524188001010014")  # GB 11643's example, born 1880
+
+    assert error.code == "birth_date"
+    assert "18800101" in str(error)
+
+
+def test_february_29_of_leap_year_is_valid_birth_date():
+    info = parse_id_number(valid_id("15262720000229123"), today=TODAY)
+
+    assert info.birth_date == date(2000, 2, 29)
+
+
+def test_future_birth_is_rejected():
+    error = id_error(valid_id("15262720200701123"))
+
+    assert error.code == "future_birth"
+    assert str(error) == ID_ERROR_FUTURE_BIRTH.format(value="20200701")
+
+
+def test_birth_today_is_accepted():
+    assert parse_id_number(valid_id("15262720200630123"), today=TODAY).birth_date == TODAY
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("152627198001011232", "152627********1232"),
+        ("11010519491231002X", "110105********002X"),
+        ("", ""),
+        ("123", "***"),
+        ("123456789", "*********"),
+        ("1526271980", "152627****"),  # birth-date positions never shown
+        ("152627198001011", "152627*********"),
+        ("1526271980010112321", "152627*********2321"),
+    ],
+)
+def test_mask_id_number(value, masked):
+    assert mask_id_number(value) == masked
+    assert len(mask_id_number(value)) == len(value)
+
+
+@pytest.mark.parametrize(
+    ("birth", "on", "age"),
+    [
+        (date(2008, 6, 30), date(2020, 6, 30), 12),  # birthday today
+        (date(2008, 7, 1), date(2020, 6, 30), 11),  # birthday tomorrow
+        (date(2020, 6, 30), date(2020, 6, 30), 0),
+        (date(2004, 2, 29), date(2019, 2, 28), 14),  # leap-day birth, common year
+        (date(2004, 2, 29), date(2019, 3, 1), 15),
+        (date(2004, 2, 29), date(2020, 2, 29), 16),
+        (date(1980, 12, 31), date(2020, 1, 1), 39),
+    ],
+)
+def test_age_on_counts_full_years(birth, on, age):
+    assert age_on(birth, on) == age
+
+
+def test_age_before_birth_is_an_error():
+    with pytest.raises(ValueError):
+        age_on(date(2020, 7, 1), date(2020, 6, 30))
+
+
+# --------------------------------------------------------------------------
+# Income
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("net", "size", "expected"),
+    [
+        ("24363", 2, "12181.50"),  # seed household 1
+        ("6213.38", 2, "3106.69"),  # seed household 11
+        ("27584.64", 3, "9194.88"),  # seed household 7
+        ("10", 3, "3.33"),
+        ("1.005", 1, "1.01"),  # half up, not banker's rounding
+        ("0.025", 1, "0.03"),
+    ],
+)
+def test_per_capita_income_to_the_fen_half_up(net, size, expected):
+    result = per_capita_income(Decimal(net), size)
+
+    assert isinstance(result, Decimal)
+    assert str(result) == expected
+
+
+@pytest.mark.parametrize("size", [0, -1])
+def test_per_capita_income_without_members_is_none(size):
+    assert per_capita_income(Decimal("24363"), size) is None
+
+
+def test_money_refuses_float():
+    with pytest.raises(TypeError):
+        per_capita_income(24363.0, 2)
+    with pytest.raises(TypeError):
+        IncomeComponents(
+            wage=1.5,
+            production_income=Decimal(0),
+            production_cost=Decimal(0),
+            property_income=Decimal(0),
+            transfer_income=Decimal(0),
+        )
+
+
+def test_net_income_subtracts_production_cost():
+    components = IncomeComponents(
+        wage=Decimal("3600.00"),
+        production_income=Decimal("8000.00"),
+        production_cost=Decimal("2500.50"),
+        property_income=Decimal("900.00"),
+        transfer_income=Decimal("4363.50"),
+    )
+
+    assert components.production_net == Decimal("5499.50")
+    assert components.net_income == Decimal("14363.00")
+
+
+def test_income_margin_is_signed():
+    assert income_margin(Decimal("12181.50"), Decimal("4000")) == Decimal("8181.50")
+    assert income_margin(Decimal("3950"), Decimal("4000")) == Decimal("-50")
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("12181.5"), "12,181.50元"),
+        (Decimal("4000"), "4,000.00元"),
+        (Decimal("1234567.891"), "1,234,567.89元"),
+        (Decimal("0.005"), "0.01元"),
+        (Decimal("-50"), "-50.00元"),
+    ],
+)
+def test_format_yuan(amount, text):
+    assert format_yuan(amount) == text
+
+
+# --------------------------------------------------------------------------
+# Poverty incidence
+# --------------------------------------------------------------------------
+
+
+def test_seed_town_incidence_is_shown_as_0_15_percent():
+    incidence = poverty_incidence(27, 18516)
+
+    assert Decimal("0.1458") < incidence < Decimal("0.1459")
+    assert format_percent(incidence) == "0.15%"
+
+
+@pytest.mark.parametrize("population", [0, -5])
+def test_incidence_without_population_is_none(population):
+    assert poverty_incidence(27, population) is None
+    assert format_percent(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (Decimal("0.125"), 2, "0.13%"),  # half up
+        (Decimal("2.5"), 0, "3%"),
+        (Decimal("0"), 2, "0.00%"),
+        (Decimal("100"), 1, "100.0%"),
+    ],
+)
+def test_format_percent_rounds_half_up(value, places, text):
+    assert format_percent(value, places) == text
+
+
+@pytest.mark.parametrize(
+    ("incidence", "below"),
+    [("2.99", True), ("3", False), ("3.00", False), ("3.01", False), ("0", True)],
+)
+def test_village_exits_only_strictly_below_threshold(incidence, below):
+    assert incidence_below_exit_threshold(Decimal(incidence), Decimal("3")) is below
+
+
+# --------------------------------------------------------------------------
+# The lifting-out standard
+# --------------------------------------------------------------------------
+
+ADULT = MemberFacts(
+    name="王建国",
+    age=52,
+    school_status=SchoolStatus.NOT_STUDENT,
+    medical_insurance=MedicalInsurance.RESIDENT,
+)
+SPOUSE = replace(ADULT, name="李秀兰", age=50)
+
+
+def facts(**overrides) -> HouseholdFacts:
+    """A household that meets every criterion, with ``overrides`` applied."""
+    values = {
+        "year": 2020,
+        "per_capita_income": Decimal("5000.00"),
+        "poverty_line": Decimal("4000.00"),
+        "food_ok": True,
+        "clothing_ok": True,
+        "housing_grade": HousingGrade.B,
+        "housing_renovation_completed": False,
+        "housing_alternative": HousingAlternative.NONE,
+        "water_ok": True,
+        "members": (ADULT, SPOUSE),
+    }
+    values.update(overrides)
+    return HouseholdFacts(**values)
+
+
+def failing_keys(household: HouseholdFacts) -> list[str]:
+    return [result.key for result in check_lifting_standard(household).failures]
+
+
+def test_household_meeting_every_criterion_passes_in_standard_order():
+    check = check_lifting_standard(facts())
+
+    assert check.passed
+    assert check.failures == ()
+    assert [r.key for r in check.results] == [
+        Criterion.INCOME,
+        Criterion.FOOD,
+        Criterion.CLOTHING,
+        Criterion.EDUCATION,
+        Criterion.MEDICAL,
+        Criterion.HOUSING,
+        Criterion.WATER,
+    ]
+    assert [r.label for r in check.results] == [
+        "收入达标",
+        "不愁吃",
+        "不愁穿",
+        "义务教育有保障",
+        "基本医疗有保障",
+        "住房安全有保障",
+        "饮水安全有保障",
+    ]
+    assert all(r.reason for r in check.results)
+
+
+def test_seed_household_1_passes_income_fails_housing():
+    household = facts(
+        per_capita_income=per_capita_income(Decimal("24363"), 2),
+        housing_grade=HousingGrade.D,
+        housing_renovation_completed=False,
+    )
+
+    check = check_lifting_standard(household)
+
+    assert not check.passed
+    assert [r.key for r in check.failures] == [Criterion.HOUSING]
+    assert check.get(Criterion.INCOME).reason == (
+        "人均纯收入12,181.50元,高于2020年贫困线4,000.00元(超出8,181.50元)"
+    )
+    housing = check.get(Criterion.HOUSING)
+    assert "危房" in housing.reason
+    assert housing.reason == "住房鉴定为D级(整栋危房),危房改造尚未完工"
+
+
+def test_seed_household_1_passes_once_renovation_completed():
+    household = facts(
+        per_capita_income=Decimal("12181.50"),
+        housing_grade=HousingGrade.D,
+        housing_renovation_completed=True,
+    )
+
+    check = check_lifting_standard(household)
+
+    assert check.passed
+    assert "危房改造已完工" in check.get(Criterion.HOUSING).reason
+
+
+def test_seed_household_4_fails_income_by_50_yuan():
+    check = check_lifting_standard(facts(per_capita_income=Decimal("3950")))
+
+    assert [r.key for r in check.failures] == [Criterion.INCOME]
+    assert check.get(Criterion.INCOME).reason == (
+        "人均纯收入3,950.00元,低于2020年贫困线4,000.00元(差50.00元)"
+    )
+
+
+def test_seed_household_4_passes_income_once_collective_dividend_lands():
+    projected = project_income(Decimal("7900"), Decimal("1000"), 2)
+
+    assert projected == Decimal("4450.00")
+    check = check_lifting_standard(facts(per_capita_income=projected))
+    assert check.get(Criterion.INCOME).passed
+
+
+def test_projected_income_without_members_is_none():
+    assert project_income(Decimal("7900"), Decimal("1000"), 0) is None
+
+
+def test_income_exactly_at_the_line_passes():
+    result = check_lifting_standard(facts(per_capita_income=Decimal("4000"))).get(Criterion.INCOME)
+
+    assert result.passed
+    assert "达到2020年贫困线4,000.00元" in result.reason
+
+
+def test_one_fen_below_the_line_fails():
+    result = check_lifting_standard(facts(per_capita_income=Decimal("3999.99"))).get(
+        Criterion.INCOME
+    )
+
+    assert not result.passed
+    assert "(差0.01元)" in result.reason
+
+
+def test_income_not_recorded_fails():
+    result = check_lifting_standard(facts(per_capita_income=None)).get(Criterion.INCOME)
+
+    assert not result.passed
+    assert result.reason == "未录入2020年度收入"
+
+
+def test_poverty_line_not_set_fails():
+    result = check_lifting_standard(facts(poverty_line=None)).get(Criterion.INCOME)
+
+    assert not result.passed
+    assert "未设置2020年度贫困线" in result.reason
+
+
+def test_school_age_child_dropped_out_fails_education_naming_the_child():
+    child = replace(ADULT, name="王小明", age=12, school_status=SchoolStatus.DROPPED_OUT)
+
+    check = check_lifting_standard(facts(members=(ADULT, SPOUSE, child)))
+
+    assert [r.key for r in check.failures] == [Criterion.EDUCATION]
+    assert check.get(Criterion.EDUCATION).reason == (
+        "义务教育阶段适龄儿童(6–15岁)未在校:王小明(12岁,辍学)"
+    )
+
+
+@pytest.mark.parametrize(("age", "fails"), [(5, False), (6, True), (15, True), (16, False)])
+def test_education_covers_ages_6_to_15(age, fails):
+    child = replace(ADULT, name="王小明", age=age, school_status=SchoolStatus.NOT_STUDENT)
+
+    assert (Criterion.EDUCATION in failing_keys(facts(members=(ADULT, child)))) is fails
+
+
+@pytest.mark.parametrize(
+    "status",
+    [SchoolStatus.IN_SCHOOL, SchoolStatus.HOME_TAUGHT, SchoolStatus.CERTIFIED_UNABLE],
+)
+def test_child_in_school_taught_at_home_or_certified_unable_passes(status):
+    child = replace(ADULT, name="王小明", age=9, school_status=status)
+
+    result = check_lifting_standard(facts(members=(ADULT, child))).get(Criterion.EDUCATION)
+
+    assert result.passed
+    assert "1人" in result.reason
+
+
+def test_child_without_school_status_fails_education():
+    child = replace(ADULT, name="王小明", age=9, school_status="")
+
+    result = check_lifting_standard(facts(members=(ADULT, child))).get(Criterion.EDUCATION)
+
+    assert not result.passed
+    assert "王小明(9岁,未录入在校情况)" in result.reason
+
+
+def test_member_of_unknown_age_is_left_out_of_education_check():
+    unknown = replace(ADULT, name="王小明", age=None, school_status=SchoolStatus.DROPPED_OUT)
+
+    result = check_lifting_standard(facts(members=(ADULT, unknown))).get(Criterion.EDUCATION)
+
+    assert result.passed
+    assert "1人年龄未知" in result.reason
+
+
+def test_uninsured_member_fails_medical_naming_them():
+    uninsured = replace(SPOUSE, medical_insurance=MedicalInsurance.NONE)
+
+    check = check_lifting_standard(facts(members=(ADULT, uninsured)))
+
+    assert [r.key for r in check.failures] == [Criterion.MEDICAL]
+    assert check.get(Criterion.MEDICAL).reason == "未参加基本医疗保险:李秀兰(未参保)"
+
+
+@pytest.mark.parametrize("insurance", [MedicalInsurance.NEWBORN_PENDING, MedicalInsurance.SOLDIER])
+def test_newborn_pending_insurance_or_soldier_passes_medical(insurance):
+    member = MemberFacts(
+        name="王小宝", age=0, school_status=SchoolStatus.NOT_STUDENT, medical_insurance=insurance
+    )
+
+    result = check_lifting_standard(facts(members=(ADULT, member))).get(Criterion.MEDICAL)
+
+    assert result.passed
+    assert "王小宝" in result.reason
+
+
+def test_household_without_members_fails_education_and_medical():
+    assert failing_keys(facts(members=())) == [Criterion.EDUCATION, Criterion.MEDICAL]
+
+
+@pytest.mark.parametrize(
+    ("field", "key", "reason"),
+    [
+        ("food_ok", Criterion.FOOD, "未评估是否不愁吃"),
+        ("clothing_ok", Criterion.CLOTHING, "未评估是否不愁穿"),
+        ("water_ok", Criterion.WATER, "未评估饮水安全"),
+    ],
+)
+def test_unassessed_guarantee_fails(field, key, reason):
+    check = check_lifting_standard(facts(**{field: None}))
+
+    assert [r.key for r in check.failures] == [key]
+    assert check.get(key).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("field", "key"),
+    [
+        ("food_ok", Criterion.FOOD),
+        ("clothing_ok", Criterion.CLOTHING),
+        ("water_ok", Criterion.WATER),
+    ],
+)
+def test_guarantee_assessed_not_met_fails(field, key):
+    assert failing_keys(facts(**{field: False})) == [key]
+
+
+@pytest.mark.parametrize("grade", [HousingGrade.A, HousingGrade.B])
+def test_house_appraised_a_or_b_is_safe(grade):
+    assert check_lifting_standard(facts(housing_grade=grade)).get(Criterion.HOUSING).passed
+
+
+def test_partly_dangerous_house_fails_until_renovated():
+    result = check_lifting_standard(facts(housing_grade=HousingGrade.C)).get(Criterion.HOUSING)
+
+    assert not result.passed
+    assert result.reason == "住房鉴定为C级(局部危房),危房改造尚未完工"
+
+
+@pytest.mark.parametrize("grade", [None, ""])
+def test_house_not_appraised_fails(grade):
+    result = check_lifting_standard(facts(housing_grade=grade)).get(Criterion.HOUSING)
+
+    assert not result.passed
+    assert result.reason == "住房安全未鉴定"
+
+
+@pytest.mark.parametrize(
+    "alternative", [HousingAlternative.RELOCATION, HousingAlternative.OTHER_SAFE]
+)
+def test_dangerous_house_made_irrelevant_by_relocation_passes(alternative):
+    result = check_lifting_standard(
+        facts(housing_grade=HousingGrade.D, housing_alternative=alternative)
+    ).get(Criterion.HOUSING)
+
+    assert result.passed
+    assert str(alternative.label) in result.reason
+
+
+def test_failures_are_all_reported_together():
+    household = facts(
+        per_capita_income=Decimal("3950"),
+        food_ok=None,
+        housing_grade=HousingGrade.D,
+        members=(replace(ADULT, medical_insurance=MedicalInsurance.NONE),),
+    )
+
+    assert failing_keys(household) == [
+        Criterion.INCOME,
+        Criterion.FOOD,
+        Criterion.MEDICAL,
+        Criterion.HOUSING,
+    ]
+
+
+def test_results_can_be_looked_up_by_key():
+    check = check_lifting_standard(facts())
+
+    assert check.by_key["housing"] is check.get(Criterion.HOUSING)
+    assert set(check.by_key) == set(Criterion)
+
+
+# --------------------------------------------------------------------------
+# National registry codes
+# --------------------------------------------------------------------------
+
+REGISTRY_CODES = [
+    (HouseholdAttribute.GENERAL, False, "01"),
+    (HouseholdAttribute.DIBAO, True, "02"),
+    (HouseholdAttribute.TEKUN, True, "03"),
+    (HouseholdAttribute.DIBAO, False, "04"),
+    (HouseholdAttribute.GENERAL, True, "05"),
+    (HouseholdAttribute.TEKUN, False, "06"),
+    (HouseholdAttribute.DIBAO_TEKUN, False, "07"),
+    (HouseholdAttribute.DIBAO_TEKUN, True, "08"),
+]
+
+
+@pytest.mark.parametrize(("attribute", "lifted", "code"), REGISTRY_CODES)
+def test_registry_code_from_attribute_and_status(attribute, lifted, code):
+    statuses = (
+        (PovertyStatus.LIFTED, PovertyStatus.STABLE)
+        if lifted
+        else (PovertyStatus.NOT_LIFTED, PovertyStatus.RETURNED)
+    )
+    for status in statuses:
+        assert registry_attribute_code(attribute, status) == code
+        assert registry_attribute_code(attribute.value, status.value) == code
+
+
+@pytest.mark.parametrize(("attribute", "lifted", "code"), REGISTRY_CODES)
+def test_attribute_from_registry_code(attribute, lifted, code):
+    assert attribute_from_registry_code(code) == (attribute, lifted)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("5", (HouseholdAttribute.GENERAL, True)),  # Excel dropped the leading zero
+        (" 04 ", (HouseholdAttribute.DIBAO, False)),
+        ("０７", (HouseholdAttribute.DIBAO_TEKUN, False)),
+    ],
+)
+def test_registry_code_tolerates_what_excel_does(raw, expected):
+    assert attribute_from_registry_code(raw) == expected
+
+
+@pytest.mark.parametrize("code", ["00", "09", "", "一般", "001"])
+def test_unknown_registry_code_is_refused(code):
+    with pytest.raises(ValueError, match="未知的户属性代码"):
+        attribute_from_registry_code(code)
+
+
+def test_unknown_attribute_or_status_is_refused():
+    with pytest.raises(ValueError, match="未知的户属性"):
+        registry_attribute_code("wubao", PovertyStatus.LIFTED)
+    with pytest.raises(ValueError, match="未知的贫困户状态"):
+        registry_attribute_code(HouseholdAttribute.GENERAL, "2")
