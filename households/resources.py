@@ -17,7 +17,8 @@ buttons. Conventions shared by every app's resources (see
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import QuerySet
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
 
@@ -76,6 +77,24 @@ class BaseModelResource(resources.ModelResource):
         return [
             field for field in super().get_import_fields() if self.get_field_name(field) not in skip
         ]
+
+    def filter_export(self, queryset, **kwargs):
+        # Related objects written by key (a household's village name, a
+        # problem's villages) are joined or prefetched, not read row by row.
+        queryset = super().filter_export(queryset, **kwargs)
+        if not isinstance(queryset, QuerySet):
+            return queryset
+        joined, prefetched = [], []
+        for field in self.fields.values():
+            try:
+                model_field = self._meta.model._meta.get_field(field.attribute or "")
+            except FieldDoesNotExist:
+                continue
+            if model_field.many_to_many:
+                prefetched.append(model_field.name)
+            elif model_field.many_to_one or model_field.one_to_one:
+                joined.append(model_field.name)
+        return queryset.select_related(*joined).prefetch_related(*prefetched)
 
     def get_export_order(self):
         # Both the export itself and the admin's field selection form use

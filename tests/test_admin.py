@@ -526,3 +526,42 @@ def test_household_import_reads_village_and_group_by_name(data):
     data["household"].refresh_from_db()
     assert data["household"].identified_year == 2015
     assert Household.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "resource_path",
+    [
+        "households.resources.HouseholdResource",
+        "households.resources.MemberResource",
+        "measures.resources.MeasureApplicationResource",
+        "census.resources.HouseholdCheckResource",
+    ],
+)
+def test_export_query_count_does_not_grow_with_rows(data, resource_path):
+    from django.utils.module_loading import import_string
+
+    resource_class = import_string(resource_path)
+    programme, enumerator = Programme.objects.get(), CensusStaff.objects.get()
+
+    def add_rows(first, last):
+        for n in range(first, last):
+            household = add_household(
+                data["village"], data["group"], f"2{n:08d}", id_number("19700101", f"{n:03d}")
+            )
+            MeasureApplication.objects.create(
+                programme=programme,
+                household=household,
+                member=household.members.get(),
+                amount=programme.standard_amount,
+            )
+            HouseholdCheck.objects.create(household=household, enumerator=enumerator)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            resource_class().export()
+        return len(queries)
+
+    add_rows(0, 2)
+    few = count()
+    add_rows(2, 19)
+    assert count() == few

@@ -1,0 +1,64 @@
+# Everything runs in the project's own virtual environment (.venv), created
+# on first use from pyproject.toml: nothing needs to be installed by hand.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean
+
+help:
+	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
+	@echo "make test           run the test suite (SQLite; DATABASE_URL selects PostgreSQL)"
+	@echo "make test-postgres  run the test suite on PostgreSQL ($(PG_URL))"
+	@echo "make lint           ruff check and format check"
+	@echo "make migrations-check  fail if models and migrations differ"
+	@echo "make check-deploy   Django's deployment checks with production settings"
+	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) -m pytest
+
+test-sqlite: venv
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres: venv
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+check-deploy: venv
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-value-for-the-check-only \
+	ALLOWED_HOSTS=tieshagai.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+reset-local-db: venv
+	rm -f db.sqlite3
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
