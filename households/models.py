@@ -566,17 +566,28 @@ class Member(models.Model):
         self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
         super().save(*args, **kwargs)
 
+    def derive_from_id_number(self) -> None:
+        """Normalise the ID number and read sex and birth date off it, if it is valid."""
+        try:
+            info = rules.parse_id_number(self.id_number)
+        except (rules.IdNumberError, TypeError):
+            return  # reported by clean()
+        self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+
+    def clean_fields(self, exclude=None):
+        # Sex and birth date are derived, never entered: fill them before the
+        # field checks, and never report them as missing (a wrong ID number
+        # is reported once, on the ID number).
+        self.derive_from_id_number()
+        super().clean_fields(exclude={*(exclude or ()), "sex", "birth_date"})
+
     def clean(self):
         errors = {}
         if self.id_number:
             try:
-                info = rules.parse_id_number(self.id_number)
+                rules.parse_id_number(self.id_number)
             except rules.IdNumberError as exc:
                 errors["id_number"] = str(exc)
-            else:
-                self.id_number = info.number
-                self.sex = info.sex
-                self.birth_date = info.birth_date
         if self.health == Health.DISABLED and not self.disability_grade:
             errors["disability_grade"] = _("残疾人须填写残疾等级")
         if self.health != Health.DISABLED and (self.disability_grade or self.disability_kind):

@@ -17,7 +17,7 @@ buttons. Conventions shared by every app's resources (see
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
@@ -115,7 +115,7 @@ class VillageScopedWidget(widgets.ForeignKeyWidget):
 
     Group names ("一组") repeat from village to village, so the lookup is
     restricted to the village named in the same row's ``village`` column
-    (or, failing that, to the village the instance already has).
+    when the row has one.
     """
 
     village_column = "village"
@@ -328,7 +328,7 @@ class MemberResource(BaseModelResource):
       (normalised and validated by ``Member.clean``/``save``) but the column
       is never written on export, nor offered in the export's field choice;
     * ``id_number_masked`` is **export-only** (``readonly``): the masked
-      number (``152627********1234``) under its own column name, which an
+      number (``150927********1234``) under its own column name, which an
       import ignores.
 
     Keeping the two columns apart (instead of masking ``id_number`` in a
@@ -387,38 +387,6 @@ class MemberResource(BaseModelResource):
 
     def dehydrate_id_number_masked(self, member):
         return rules.mask_id_number(member.id_number or "")
-
-    def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
-        # ``full_clean()`` validates the fields before ``clean()`` derives sex
-        # and birth date, and both are required: derive them first so a new
-        # member is not refused for two fields nobody can fill in. A wrong
-        # number is left for ``Member.clean`` to report.
-        try:
-            info = rules.parse_id_number(instance.id_number)
-        except (rules.IdNumberError, TypeError):
-            return
-        instance.id_number, instance.sex, instance.birth_date = (
-            info.number,
-            info.sex,
-            info.birth_date,
-        )
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        # As the base class does, but when the number is wrong (sex and birth
-        # date could not be derived) only the number is reported, not also
-        # two fields nobody can fill in.
-        errors = dict(import_validation_errors or {})
-        exclude = set(errors)
-        if instance.birth_date is None:
-            exclude |= {"sex", "birth_date"}
-        if self._meta.clean_model_instances:
-            try:
-                instance.full_clean(exclude=exclude, validate_unique=validate_unique)
-            except ValidationError as exc:
-                errors = exc.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
 
 
 class HouseholdIncomeResource(BaseModelResource):

@@ -15,3 +15,9 @@ def demo_town(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         remove_demo_town()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 is slow by design; tests only need passwords to round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

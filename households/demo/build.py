@@ -20,9 +20,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test.utils import override_settings
 from simple_history.utils import bulk_create_with_history
 
 from census.models import CensusStaff, GroupMember, WorkingGroup
@@ -76,6 +78,7 @@ from rectification.models import InspectionRound, Problem, ProblemStatus
 
 DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_town.json"
 SEED = 20200531
+DOMAIN_APPS = ("households", "measures", "rectification", "census")
 D = Decimal
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
@@ -439,7 +442,9 @@ def remove_demo_town() -> None:
     The demo owns the whole database it is loaded into; the management
     command refuses this outside DEBUG.
     """
-    with transaction.atomic():
+    # A demo reset wipes the history too: no deletion entries are written
+    # for rows that only ever were demo data.
+    with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
         for model in (
             Problem,
             InspectionRound,
@@ -461,6 +466,9 @@ def remove_demo_town() -> None:
         Household.objects.all().delete()
         for model in (VillagePopulation, NaturalVillage, VillagerGroup, Village, Town, PolicyYear):
             model.objects.all().delete()
+        for model in apps.get_models():
+            if model._meta.app_label in DOMAIN_APPS and hasattr(model, "history"):
+                model.history.all().delete()
 
 
 # --------------------------------------------------------------------------
