@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class CensusConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "census"
+    verbose_name = "普查准备"

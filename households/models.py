@@ -260,6 +260,32 @@ class PolicyYear(models.Model):
 
 
 class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The households ``user`` may see: the one scoping rule of every view.
+
+        Whole town with ``households.view_all_households``; otherwise the
+        villages of the user's profile, and the households the user is the
+        assistance responsible person of.
+        """
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.has_perm("households.view_all_households"):
+            return self
+        scope = Q(village__user_profiles__user=user)
+        assigned = Q(
+            assignments__person__user=user,
+            assignments__ended_on__isnull=True,
+        )
+        # An IN subquery keeps one row per household however many paths lead to it.
+        ids = Household.objects.filter(scope | assigned).values("pk")
+        return self.filter(pk__in=ids)
+
+    def editable_by(self, user):
+        """Households ``user`` may change: visible ones, with the change permission."""
+        if not (user and user.is_authenticated and user.has_perm("households.change_household")):
+            return self.none()
+        return self.visible_to(user)
+
     def registered_on(self, on: date):
         """Households that are registered poor households on the given date."""
         from households.selectors import registered_q
@@ -352,6 +378,11 @@ class Household(models.Model):
         verbose_name_plural = _("建档立卡户")
         ordering = ["village", "number"]
         indexes = [models.Index(fields=["village", "group"])]
+        permissions = [
+            ("view_all_households", _("查看全镇所有村的户")),
+            ("reveal_id_number", _("查看完整身份证号(留痕)")),
+            ("export_households", _("导出户信息")),
+        ]
 
     def __str__(self):
         return self.number
@@ -748,3 +779,62 @@ class GuaranteeAssessment(models.Model):
 
     def __str__(self):
         return f"{self.household} {self.assessed_on}"
+
+
+# --------------------------------------------------------------------------
+# Access: who may see which villages
+# --------------------------------------------------------------------------
+
+
+class UserProfile(models.Model):
+    """A user's village scope. What a user may *do* comes from their groups.
+
+    A village cadre, census enumerator or census reviewer sees the villages
+    listed here; users with ``view_all_households`` (administrators,
+    leaders) see the whole town; an assistance responsible person also sees
+    the households assigned to them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="profile",
+        verbose_name=_("用户"),
+    )
+    villages = models.ManyToManyField(
+        Village, blank=True, related_name="user_profiles", verbose_name=_("负责的村")
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[villages])
+
+    class Meta:
+        verbose_name = _("用户村范围")
+        verbose_name_plural = _("用户村范围")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class IdNumberReveal(models.Model):
+    """A record of a user revealing a member's full ID number."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="id_number_reveals",
+        verbose_name=_("查看人"),
+    )
+    member = models.ForeignKey(
+        Member, models.CASCADE, related_name="id_number_reveals", verbose_name=_("家庭成员")
+    )
+    revealed_at = models.DateTimeField(_("查看时间"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("身份证号查看记录")
+        verbose_name_plural = _("身份证号查看记录")
+        ordering = ["-revealed_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.member} {self.revealed_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from households import rules
 from households.choices import (
@@ -25,6 +28,7 @@ from households.choices import (
     SchoolStatus,
 )
 from households.models import (
+    GuaranteeAssessment,
     Household,
     HouseholdIncome,
     HouseholdStatusPeriod,
@@ -288,3 +292,230 @@ def household_check(*, household: Household, on: date) -> HouseholdCheckResult:
         check=rules.check_lifting_standard(facts(per_capita)),
         projected_check=rules.check_lifting_standard(facts(projected)),
     )
+
+
+# --------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------
+
+
+def default_as_of() -> date:
+    """Today, unless the deployment pins a working date (``AS_OF_DATE``)."""
+    return settings.DEFAULT_AS_OF or timezone.localdate()
+
+
+def as_of_from(request) -> date:
+    """The as-of date a page shows: ``?on=YYYY-MM-DD``, else the default."""
+    value = request.GET.get("on", "")
+    try:
+        return date.fromisoformat(value) if value else default_as_of()
+    except ValueError:
+        return default_as_of()
+
+
+def members_present_count(on: date):
+    """A subquery expression: the number of the household's members present on ``on``."""
+    members = (
+        Member.objects.filter(member_present_q(on), household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member: Member
+    age: int
+    present: bool
+
+
+@dataclass(frozen=True)
+class IncomeRow:
+    income: HouseholdIncome
+    size: int
+    per_capita: Decimal | None
+    poverty_line: Decimal | None
+
+    @property
+    def margin(self) -> Decimal | None:
+        if self.per_capita is None or self.poverty_line is None:
+            return None
+        return rules.income_margin(self.per_capita, self.poverty_line)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    what: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    on: date
+    status: str | None
+    members: list[MemberRow]
+    incomes: list[IncomeRow]
+    result: HouseholdCheckResult
+    guarantee: object
+    periods: list
+    measures: list
+    assignments: list
+    problems: list
+    history: list[HistoryEntry]
+
+
+def household_page(*, household: Household, on: date) -> HouseholdPage:
+    """Everything the household page shows, in a fixed number of queries."""
+    members = list(household.members.all())
+    rows = [
+        MemberRow(
+            member=m,
+            age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
+            present=m.joined_on <= on and (m.left_on is None or m.left_on > on),
+        )
+        for m in members
+    ]
+    incomes = list(household.incomes.order_by("-year"))
+    lines = dict(
+        PolicyYear.objects.filter(year__in=[i.year for i in incomes]).values_list(
+            "year", "poverty_line"
+        )
+    )
+    income_rows = []
+    for income in incomes:
+        size = sum(
+            1
+            for m in members
+            if m.joined_on <= income.assessed_on
+            and (m.left_on is None or m.left_on > income.assessed_on)
+        )
+        income_rows.append(
+            IncomeRow(
+                income=income,
+                size=size,
+                per_capita=rules.per_capita_income(income.net_income, size),
+                poverty_line=lines.get(income.year),
+            )
+        )
+    periods = list(household.status_periods.select_related("recorded_by").order_by("valid_from"))
+    status = next(
+        (
+            p.status
+            for p in periods
+            if p.valid_from <= on and (p.valid_to is None or p.valid_to > on)
+        ),
+        None,
+    )
+    measures = list(
+        household.measures.select_related("programme", "member", "responsible").order_by(
+            "-programme__year", "programme__category", "programme__name"
+        )
+    )
+    assignments = list(household.assignments.select_related("person").order_by("-started_on"))
+    problems = list(household.problems.select_related("inspection_round").order_by("deadline"))
+    guarantee = household.guarantees.filter(assessed_on__lte=on).order_by("-assessed_on").first()
+    return HouseholdPage(
+        on=on,
+        status=status,
+        members=rows,
+        incomes=income_rows,
+        result=household_check(household=household, on=on),
+        guarantee=guarantee,
+        periods=periods,
+        measures=measures,
+        assignments=assignments,
+        problems=problems,
+        history=household_history(household=household),
+    )
+
+
+MASKED_FIELDS = {"id_number"}
+HIDDEN_HISTORY_FIELDS = {"birth_date", "sex", "version", "updated_at", "created_at"}
+
+
+def _display(record, field: str) -> str:
+    value = getattr(record, field)
+    if field in MASKED_FIELDS:
+        return rules.mask_id_number(value or "")
+    model_field = record.instance_type._meta.get_field(field)
+    if model_field.choices and value not in (None, ""):
+        return str(dict(model_field.flatchoices).get(value, value))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def household_history(*, household: Household, limit: int = 200) -> list[HistoryEntry]:
+    """Who changed what, when: the household and its members, incomes,
+    guarantees and status periods, newest first, ID numbers masked.
+
+    One query per kind of record; diffs are computed in memory.
+    """
+    sources = [
+        (Household.history.filter(id=household.pk), "户信息", lambda r: ""),
+        (Member.history.filter(household_id=household.pk), "成员", lambda r: r.name),
+        (
+            HouseholdIncome.history.filter(household_id=household.pk),
+            "收入",
+            lambda r: f"{r.year}年",
+        ),
+        (
+            GuaranteeAssessment.history.filter(household_id=household.pk),
+            "两不愁三保障",
+            lambda r: str(r.assessed_on),
+        ),
+        (
+            HouseholdStatusPeriod.history.filter(household_id=household.pk),
+            "贫困状态",
+            lambda r: str(r.valid_from),
+        ),
+    ]
+    actions = {"+": "新增", "~": "修改", "-": "删除"}
+    entries = []
+    for queryset, label, name_of in sources:
+        records = list(queryset.select_related("history_user").order_by("id", "history_date"))
+        previous: dict = {}
+        for record in records:
+            before = previous.get(record.id)
+            fields = [
+                f.attname
+                for f in record.instance_type._meta.concrete_fields
+                if f.attname not in HIDDEN_HISTORY_FIELDS
+                and f.attname != "id"
+                and not f.is_relation
+            ]
+            if before is None:
+                changes = []
+            else:
+                changes = [
+                    (
+                        str(record.instance_type._meta.get_field(f).verbose_name),
+                        _display(before, f),
+                        _display(record, f),
+                    )
+                    for f in fields
+                    if getattr(before, f) != getattr(record, f)
+                ]
+            previous[record.id] = record
+            if before is not None and record.history_type == "~" and not changes:
+                continue
+            user = record.history_user
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=(user.get_full_name() or user.username) if user else "系统",
+                    what=f"{label} {name_of(record)}".strip(),
+                    action=actions.get(record.history_type, record.history_type),
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]

@@ -11,15 +11,24 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from households.choices import (
     LIFTED_STATUSES,
     POOR_STATUSES,
     REGISTERED_STATUSES,
+    LeaveReason,
     PovertyStatus,
 )
-from households.models import Household, HouseholdStatusPeriod
+from households.models import (
+    GuaranteeAssessment,
+    Household,
+    HouseholdIncome,
+    HouseholdStatusPeriod,
+    IdNumberReveal,
+    Member,
+)
 from households.selectors import household_check
 
 STATUS_ERROR_NO_REASON = _("请填写状态变更的原因")
@@ -49,6 +58,7 @@ def household_change_status(
     reason: str,
     decided_by: str = "",
     user=None,
+    expected_version: int | None = None,
 ) -> HouseholdStatusPeriod:
     """Change a household's poverty status from ``on``, keeping its history.
 
@@ -61,6 +71,8 @@ def household_change_status(
         # Lock the household: two concurrent changes must not both close
         # the same open period.
         Household.objects.select_for_update().filter(pk=household.pk).first()
+        if expected_version is not None:
+            _claim_version(household, expected_version)
         current = household.status_periods.filter(valid_to__isnull=True).first()
         if current is None:
             raise ValidationError(STATUS_ERROR_NOT_REGISTERED)
@@ -95,3 +107,99 @@ def household_change_status(
             decided_by=decided_by,
             recorded_by=user,
         )
+
+
+# --------------------------------------------------------------------------
+# Edits, guarded against concurrent changes
+# --------------------------------------------------------------------------
+
+CONCURRENT_EDIT_ERROR = _(
+    "该户在您打开编辑页面后已被他人修改并保存。为避免覆盖对方的修改,本次保存未生效;"
+    "请刷新页面查看最新内容后再修改。"
+)
+
+
+class ConcurrentEditError(ValidationError):
+    """The household changed since the editor loaded it."""
+
+    def __init__(self):
+        super().__init__(CONCURRENT_EDIT_ERROR, code="concurrent_edit")
+
+
+def _claim_version(household: Household, expected_version: int) -> None:
+    """Bump the household's version if it is still ``expected_version``.
+
+    One conditional UPDATE: of two editors who loaded the same version,
+    exactly one succeeds; the other gets ``ConcurrentEditError`` and the
+    caller's transaction rolls back, so nothing of theirs is half-saved.
+    """
+    claimed = Household.objects.filter(pk=household.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise ConcurrentEditError()
+    household.version = expected_version + 1
+
+
+def household_update(*, household: Household, expected_version: int, data: dict, user=None):
+    """Save changed household fields (already validated by a form)."""
+    with transaction.atomic():
+        _claim_version(household, expected_version)
+        for name, value in data.items():
+            setattr(household, name, value)
+        household.full_clean()
+        household.save()
+    return household
+
+
+def member_save(*, member: Member, expected_version: int, user=None) -> Member:
+    """Add or change a member of a household."""
+    with transaction.atomic():
+        _claim_version(member.household, expected_version)
+        member.full_clean()
+        member.save()
+    return member
+
+
+MEMBER_ERROR_ALREADY_LEFT = _("该成员已于{date}减员")
+
+
+def member_leave(
+    *, member: Member, left_on: date, reason: str, expected_version: int, user=None
+) -> Member:
+    """Record that a member left the household on ``left_on`` (never a deletion)."""
+    with transaction.atomic():
+        _claim_version(member.household, expected_version)
+        if member.left_on:
+            raise ValidationError(MEMBER_ERROR_ALREADY_LEFT.format(date=member.left_on))
+        member.left_on = left_on
+        member.leave_reason = reason
+        if reason == LeaveReason.DEATH and not member.deceased_on:
+            member.deceased_on = left_on
+        member.full_clean()
+        member.save()
+    return member
+
+
+def income_save(*, income: HouseholdIncome, expected_version: int, user=None) -> HouseholdIncome:
+    with transaction.atomic():
+        _claim_version(income.household, expected_version)
+        income.full_clean()
+        income.save()
+    return income
+
+
+def guarantee_record(
+    *, assessment: GuaranteeAssessment, expected_version: int, user=None
+) -> GuaranteeAssessment:
+    with transaction.atomic():
+        _claim_version(assessment.household, expected_version)
+        assessment.full_clean()
+        assessment.save()
+    return assessment
+
+
+def id_number_reveal(*, member: Member, user, ip_address: str | None = None) -> str:
+    """Return the member's full ID number and record who saw it, and when."""
+    IdNumberReveal.objects.create(member=member, user=user, ip_address=ip_address)
+    return member.id_number

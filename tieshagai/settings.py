@@ -6,6 +6,7 @@ runs as is on an embedded SQLite file; production sets ``DEBUG=0``,
 """
 
 import os
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view is marked login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on every history entry (who changed what).
@@ -139,7 +142,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Security. Production runs behind TLS; these hold whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
@@ -177,3 +183,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The date pages are "as of" unless the user picks another. Empty: today.
+# A deployment working on a past data set (the demo town of 2020) pins it.
+_as_of = os.environ.get("AS_OF_DATE", "")
+try:
+    DEFAULT_AS_OF = date.fromisoformat(_as_of) if _as_of else None
+except ValueError:
+    raise ImproperlyConfigured(f"AS_OF_DATE must be a date (YYYY-MM-DD), not {_as_of!r}") from None

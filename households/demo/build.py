@@ -23,12 +23,14 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count
 from django.test.utils import override_settings
 from simple_history.utils import bulk_create_with_history
 
 from census.models import CensusStaff, GroupMember, WorkingGroup
-from households import rules
+from households import roles, rules
 from households.choices import (
     DisabilityKind,
     EducationLevel,
@@ -56,6 +58,7 @@ from households.models import (
     NaturalVillage,
     PolicyYear,
     Town,
+    UserProfile,
     Village,
     VillagePopulation,
     VillagerGroup,
@@ -63,7 +66,6 @@ from households.models import (
 from measures.models import (
     ApplicationStatus,
     Assignment,
-    Category,
     CollectiveIncome,
     Kind,
     MeasureApplication,
@@ -71,7 +73,6 @@ from measures.models import (
     ProjectIncome,
     ResponsiblePerson,
     Target,
-    Unit,
     VillageProject,
 )
 from rectification.models import InspectionRound, Problem, ProblemStatus
@@ -120,311 +121,6 @@ PV_INCOME_2019 = D("450000")
 PV_INCOME_2020_ESTIMATE = D("2400000")
 PURIFIERS = 478
 REMOVED = {"natural": 6, "cleared": 4}  # history only: not registered in 2020
-
-PROGRAMMES_2020 = [
-    # name, category, kind, target, unit, standard, days, income/yr, partner, village
-    (
-        "危房改造",
-        Category.HOUSING,
-        Kind.RENOVATION,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "城乡居民医疗保险个人缴费补贴(成人)",
-        Category.MEDICAL,
-        Kind.INSURANCE_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_PERSON,
-        145,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "城乡居民医疗保险个人缴费补贴(学生儿童)",
-        Category.MEDICAL,
-        Kind.INSURANCE_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_PERSON,
-        135,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "商业补充保险",
-        Category.MEDICAL,
-        Kind.COMMERCIAL_INSURANCE,
-        Target.PERSON,
-        Unit.PER_PERSON,
-        260,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "上门送药服务",
-        Category.MEDICAL,
-        Kind.MEDICINE_DELIVERY,
-        Target.PERSON,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "健康扶贫政策",
-        Category.MEDICAL,
-        Kind.GENERAL,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "学生生活补助(小学)",
-        Category.EDUCATION,
-        Kind.STUDENT_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_DAY,
-        7,
-        270,
-        0,
-        "",
-        None,
-    ),
-    (
-        "学生生活补助(初中)",
-        Category.EDUCATION,
-        Kind.STUDENT_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_DAY,
-        8,
-        270,
-        0,
-        "",
-        None,
-    ),
-    (
-        "学生生活补助(高中)",
-        Category.EDUCATION,
-        Kind.STUDENT_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_DAY,
-        15,
-        270,
-        0,
-        "",
-        None,
-    ),
-    (
-        "教育救助",
-        Category.EDUCATION,
-        Kind.GENERAL,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "福乐养鸡厂利益联结",
-        Category.INDUSTRY,
-        Kind.ENTERPRISE_LINKAGE,
-        Target.HOUSEHOLD,
-        Unit.PER_HOUSEHOLD,
-        3000,
-        None,
-        3000,
-        "福乐养鸡厂",
-        "学田地村",
-    ),
-    (
-        "永富肉牛养殖厂利益联结",
-        Category.INDUSTRY,
-        Kind.ENTERPRISE_LINKAGE,
-        Target.HOUSEHOLD,
-        Unit.PER_HOUSEHOLD,
-        4000,
-        None,
-        4000,
-        "永富肉牛养殖厂",
-        "点力村",
-    ),
-    (
-        "阴山优麦食品有限公司带动",
-        Category.INDUSTRY,
-        Kind.ENTERPRISE_LINKAGE,
-        Target.HOUSEHOLD,
-        Unit.PER_HOUSEHOLD,
-        900,
-        None,
-        900,
-        "阴山优麦食品有限公司",
-        None,
-    ),
-    (
-        "亿丰淀粉厂带动",
-        Category.INDUSTRY,
-        Kind.ENTERPRISE_LINKAGE,
-        Target.HOUSEHOLD,
-        Unit.PER_HOUSEHOLD,
-        2000,
-        None,
-        2000,
-        "亿丰淀粉厂",
-        None,
-    ),
-    (
-        "菜单式产业奖补(第一批)",
-        Category.INDUSTRY,
-        Kind.MENU_SUBSIDY,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "集体经济收益分红",
-        Category.INDUSTRY,
-        Kind.COLLECTIVE_DIVIDEND,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "光伏扶贫电站收益分配",
-        Category.INDUSTRY,
-        Kind.PHOTOVOLTAIC,
-        Target.HOUSEHOLD,
-        Unit.PER_HOUSEHOLD,
-        3000,
-        None,
-        3000,
-        "",
-        None,
-    ),
-    (
-        "国家级生态护林员",
-        Category.EMPLOYMENT,
-        Kind.PUBLIC_WELFARE_POST,
-        Target.PERSON,
-        Unit.PER_POST_YEAR,
-        10000,
-        None,
-        10000,
-        "",
-        None,
-    ),
-    (
-        "旗级生态护林员",
-        Category.EMPLOYMENT,
-        Kind.PUBLIC_WELFARE_POST,
-        Target.PERSON,
-        Unit.PER_POST_YEAR,
-        5000,
-        None,
-        5000,
-        "",
-        None,
-    ),
-    (
-        "保洁员",
-        Category.EMPLOYMENT,
-        Kind.PUBLIC_WELFARE_POST,
-        Target.PERSON,
-        Unit.PER_POST_YEAR,
-        3600,
-        None,
-        3600,
-        "",
-        None,
-    ),
-    (
-        "扶贫小额信贷",
-        Category.FINANCE,
-        Kind.MICROCREDIT,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "重度残疾人护理补贴",
-        Category.SOCIAL_SECURITY,
-        Kind.DISABILITY_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_PERSON,
-        1200,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "困难残疾人生活补贴",
-        Category.SOCIAL_SECURITY,
-        Kind.DISABILITY_SUBSIDY,
-        Target.PERSON,
-        Unit.PER_PERSON,
-        1200,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "低保提标",
-        Category.SOCIAL_SECURITY,
-        Kind.DIBAO_UPGRADE,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-    (
-        "民政临时救助",
-        Category.CIVIL_RELIEF,
-        Kind.RELIEF,
-        Target.HOUSEHOLD,
-        Unit.LUMP_SUM,
-        0,
-        None,
-        0,
-        "",
-        None,
-    ),
-]
-RENOVATION_AMOUNTS = {"repair": D("15000"), "replacement": D("30000"), "new_build": D("45000")}
 
 
 def load_fixture(path: Path = DEMO_FIXTURE) -> dict:
@@ -626,19 +322,17 @@ class DemoBuilder:
 
     def build_programmes(self):
         self.programmes: dict[str, Programme] = {}
-        for name, cat, kind, target, unit, std, days, income, partner, village in PROGRAMMES_2020:
-            self.programmes[name] = Programme.objects.create(
+        for spec in self.data["programmes"]:
+            spec = dict(spec)
+            village = spec.pop("village", None)
+            self.programmes[spec["name"]] = Programme.objects.create(
                 year=self.year,
-                name=name,
-                category=cat,
-                kind=kind,
-                target=target,
-                unit=unit,
-                standard_amount=D(std),
-                days=days,
-                income_per_year=D(income),
-                partner=partner,
                 village=self.villages[village] if village else None,
+                **{
+                    **spec,
+                    "standard_amount": D(spec["standard_amount"]),
+                    "income_per_year": D(spec.get("income_per_year", "0")),
+                },
             )
 
     # -- households ---------------------------------------------------------
@@ -1085,7 +779,7 @@ class DemoBuilder:
                         valid_from=start,
                         valid_to=end,
                         reason=reason,
-                        decided_by="动态调整" if start.month in (5, 11) else "年度脱贫退出",
+                        decided_by=self.decided_by(status, start),
                     )
                 )
         bulk_create_with_history(
@@ -1130,6 +824,15 @@ class DemoBuilder:
         by_id = dict(Member.objects.values_list("id_number", "id"))
         for m in members:
             m.pk = m.id = by_id[m.id_number]
+
+    def decided_by(self, status: str, start: date) -> str:
+        if start == self.adjustment or (start.month, start.day) == (11, 15):
+            return "动态调整"
+        if status == PovertyStatus.NOT_LIFTED:
+            return "建档立卡识别"
+        if status == PovertyStatus.LIFTED:
+            return "村两委民主评议、公示后退出"
+        return "动态调整核查"
 
     def write_incomes_and_guarantees(self):
         rng = self.rng
@@ -1290,7 +993,7 @@ class DemoBuilder:
                     "危房改造",
                     plan,
                     status=status,
-                    amount=RENOVATION_AMOUNTS[kind],
+                    amount=D(self.data["renovation_amounts"][kind]),
                     renovation_kind=kind,
                     progress_note=note,
                     completed_on=date(2020, rng.randint(4, 5), rng.randint(1, 28)),
@@ -1728,10 +1431,48 @@ def build_demo_town(*, path: Path = DEMO_FIXTURE) -> None:
         DemoBuilder(load_fixture(path)).build()
 
 
-def ensure_demo_admin(*, username: str, password: str) -> bool:
-    """Create the demo administrator if absent; True if created."""
+#: Demo logins: username → (role group, villages in scope, full name).
+DEMO_USERS = {
+    "admin": (roles.TOWN_ADMIN, [], "镇扶贫办管理员"),
+    "cadre": (roles.CADRE, ["学田地村"], "学田地村村干部"),
+    "cadre2": (roles.CADRE, ["点力村"], "点力村村干部"),
+    "leader": (roles.LEADER, [], "镇领导"),
+    "enumerator": (roles.ENUMERATOR, ["学田地村"], "学田地村普查员"),
+    "reviewer": (roles.REVIEWER, [], "镇数据审核员"),
+    "helper": (roles.RESPONSIBLE, [], "帮扶责任人"),
+}
+
+
+def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
+    """Create one login per role (idempotent); returns (username, role) pairs.
+
+    The administrator is also a Django superuser for the admin site; the
+    responsible person is linked to the person with the most households.
+    """
     User = get_user_model()
-    if User.objects.filter(username=username).exists():
-        return False
-    User.objects.create_superuser(username=username, password=password, email="")
-    return True
+    created = []
+    for username, (role, village_names, full_name) in DEMO_USERS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                first_name=full_name,
+                is_staff=role == roles.TOWN_ADMIN,
+                is_superuser=role == roles.TOWN_ADMIN,
+            )
+        user.groups.add(Group.objects.get(name=role))
+        profile, _ = UserProfile.objects.get_or_create(user=user)
+        profile.villages.set(Village.objects.filter(name__in=village_names))
+        if role == roles.RESPONSIBLE and not hasattr(user, "responsible_person"):
+            person = (
+                ResponsiblePerson.objects.filter(user__isnull=True, position="干部")
+                .annotate(n=Count("assignments"))
+                .order_by("-n", "pk")
+                .first()
+            )
+            if person:
+                person.user = user
+                person.save(update_fields=["user"])
+        created.append((username, role))
+    return created

@@ -7,15 +7,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from households.demo import build_demo_town, demo_loaded, remove_demo_town
-from households.demo.build import ensure_demo_admin
+from households.demo.build import ensure_demo_users
 
-DEMO_ADMIN = "admin"
 # Development logins only: the command refuses to run with DEBUG off.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tieshagai-demo-2020")
 
 
 class Command(BaseCommand):
-    help = "Build the demo town (12 villages, 1,347 registered poor households) and a demo login."
+    help = "Build the demo town (12 villages, 1,347 registered poor households) and demo logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -29,17 +28,14 @@ class Command(BaseCommand):
             raise CommandError("load_demo only runs with DEBUG on: it is not for production data.")
         if reset:
             remove_demo_town()
-        elif demo_loaded():
+        if demo_loaded():
             self.stdout.write("Demo town already loaded; nothing to do (use --reset to rebuild).")
-            self.print_logins()
-            return
-        started = time.perf_counter()
-        build_demo_town()
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo town built in {time.perf_counter() - started:.1f} s.")
-        )
-        ensure_demo_admin(username=DEMO_ADMIN, password=DEMO_PASSWORD)
-        self.print_logins()
-
-    def print_logins(self):
-        self.stdout.write(f"Demo login: {DEMO_ADMIN} / {DEMO_PASSWORD}  (town administrator)")
+        else:
+            started = time.perf_counter()
+            build_demo_town()
+            elapsed = time.perf_counter() - started
+            self.stdout.write(self.style.SUCCESS(f"Demo town built in {elapsed:.1f} s."))
+        users = ensure_demo_users(password=DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for username, role in users:
+            self.stdout.write(f"  {username:<12} {role}")

@@ -1,0 +1,81 @@
+"""The business roles, as Django groups with their permissions.
+
+What a user may *do* comes from these groups; which villages they see comes
+from their profile (``UserProfile.villages``). ``sync_roles`` runs after
+every ``migrate``, so the groups in the database always match this file.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+DOMAIN_APPS = ("households", "measures", "rectification", "census")
+
+TOWN_ADMIN = "镇扶贫办管理员"
+CADRE = "村干部"
+LEADER = "领导"
+ENUMERATOR = "普查员"
+REVIEWER = "数据审核员"
+RESPONSIBLE = "帮扶责任人"
+
+ROLE_LABELS = {
+    TOWN_ADMIN: _("镇扶贫办管理员:管理全镇所有数据"),
+    CADRE: _("村干部:查看和编辑本村的户"),
+    LEADER: _("领导:只读查看全镇"),
+    ENUMERATOR: _("普查员:核查负责村的户"),
+    REVIEWER: _("数据审核员:审核全镇核查结果"),
+    RESPONSIBLE: _("帮扶责任人:查看自己帮扶的户"),
+}
+
+# The registry records a cadre keeps: a cadre adds and changes them (removal
+# of a member is a dated leave, not a deletion).
+HOUSEHOLD_RECORDS = ("household", "member", "householdincome", "guaranteeassessment")
+VIEW_HOUSEHOLD_RECORDS = [
+    f"households.view_{m}"
+    for m in (*HOUSEHOLD_RECORDS, "householdstatusperiod", "village", "villagergroup")
+] + [
+    "households.view_naturalvillage",
+    "households.view_policyyear",
+    "measures.view_measureapplication",
+    "measures.view_programme",
+    "measures.view_assignment",
+    "measures.view_responsibleperson",
+    "rectification.view_problem",
+]
+
+ROLE_PERMISSIONS = {
+    CADRE: [
+        *VIEW_HOUSEHOLD_RECORDS,
+        *(f"households.{action}_{m}" for m in HOUSEHOLD_RECORDS for action in ("add", "change")),
+        "households.add_householdstatusperiod",
+        "households.reveal_id_number",
+        "households.export_households",
+    ],
+    LEADER: ["households.view_all_households", "households.export_households"],
+    ENUMERATOR: [*VIEW_HOUSEHOLD_RECORDS],
+    REVIEWER: [*VIEW_HOUSEHOLD_RECORDS, "households.view_all_households"],
+    RESPONSIBLE: [*VIEW_HOUSEHOLD_RECORDS],
+}
+
+
+def _permissions(codes):
+    query = Q(pk__in=[])
+    for code in codes:
+        app_label, codename = code.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(query)
+
+
+def sync_roles(**kwargs) -> None:
+    """Create the role groups and set exactly their permissions (idempotent)."""
+    domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+    wanted = {
+        TOWN_ADMIN: domain,
+        # Leaders read everything of the domain and change nothing.
+        LEADER: domain.filter(codename__startswith="view_")
+        | _permissions(ROLE_PERMISSIONS[LEADER]),
+        **{role: _permissions(codes) for role, codes in ROLE_PERMISSIONS.items() if role != LEADER},
+    }
+    for name, permissions in wanted.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)

@@ -1,0 +1,490 @@
+"""Pages of the household registry. Thin: load through the scoping function,
+call a selector or a service, render.
+
+Scoping: every household comes from ``Household.objects.visible_to(user)``,
+so a household of another village is simply not found (404). Editing also
+needs the change permission (403 for read-only roles such as leaders).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households import rules, selectors, services
+from households.check_queries import criterion_failed_q, failure_counts_by_village, with_income
+from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyCause, PovertyStatus
+from households.filters import HouseholdFilter
+from households.forms import (
+    GuaranteeForm,
+    HouseholdForm,
+    IncomeForm,
+    MemberForm,
+    MemberLeaveForm,
+    StatusForm,
+)
+from households.models import (
+    GuaranteeAssessment,
+    Household,
+    HouseholdIncome,
+    Member,
+    Village,
+)
+from households.xlsx import write_workbook
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+SORTS = {
+    "number": ("number",),
+    "-number": ("-number",),
+    "village": ("village__name", "number"),
+    "-village": ("-village__name", "-number"),
+    "head": ("head_name", "number"),
+    "-head": ("-head_name", "-number"),
+    "income": ("per_capita_income", "number"),
+    "-income": ("-per_capita_income", "-number"),
+    "size": ("size_on", "number"),
+    "-size": ("-size_on", "-number"),
+}
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def visible_household(request, pk) -> Household:
+    """The household, if the user may see it; 404 otherwise, whoever asks."""
+    queryset = Household.objects.visible_to(request.user).select_related(
+        "village__town", "group", "natural_village", "residence_village"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def editable_household(request, pk, permission="households.change_household") -> Household:
+    """The household, if visible (else 404) and the user may change it (else 403)."""
+    household = visible_household(request, pk)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(_("您的账号是只读的,不能修改户信息"))
+    return household
+
+
+def visible_villages(user):
+    if user.has_perm("households.view_all_households"):
+        return Village.objects.all()
+    return Village.objects.filter(
+        pk__in=Household.objects.visible_to(user).values("village_id")
+    ) | Village.objects.filter(user_profiles__user=user)
+
+
+def household_rows(user, on: date):
+    """The list's queryset: scoped, with everything a row shows, for one query."""
+    head = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
+        "left_on", "id"
+    )
+    queryset = (
+        Household.objects.visible_to(user)
+        .select_related("village", "group")
+        .with_status_on(on)
+        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .annotate(size_on=selectors.members_present_count(on))
+    )
+    return with_income(queryset, year=on.year)
+
+
+def annotate_failures(queryset, *, on: date):
+    """``fails_<criterion>`` booleans on each row, from the SQL twins of the rules."""
+    return queryset.annotate(
+        **{
+            f"fails_{c.value}": ExpressionWrapper(
+                criterion_failed_q(c, on=on), output_field=BooleanField()
+            )
+            for c in rules.Criterion
+        }
+    )
+
+
+def save_or_report(form, request, action) -> bool:
+    """Run a service; put its validation errors on the form. True if it succeeded."""
+    try:
+        action()
+    except services.ConcurrentEditError as exc:
+        form.add_error(None, exc)
+        return False
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# Home and overview
+# --------------------------------------------------------------------------
+
+
+def home(request):
+    user = request.user
+    if user.has_perm("households.view_all_households"):
+        return redirect("households:overview")
+    villages = list(visible_villages(user).distinct()[:2])
+    if len(villages) == 1:
+        return redirect(f"{reverse('households:list')}?{urlencode({'village': villages[0].pk})}")
+    if villages or Household.objects.visible_to(user).exists():
+        return redirect("households:list")
+    return render(request, "households/no_scope.html")
+
+
+def overview(request):
+    on = selectors.as_of_from(request)
+    villages = list(visible_villages(request.user).distinct().order_by("pk"))
+    village_ids = [v.pk for v in villages]
+    tallies = selectors.status_tallies(on=on, village_ids=village_ids)
+    population = selectors.population_for_year(year=on.year, village_ids=village_ids)
+    registered = Household.objects.filter(village_id__in=village_ids)
+    failures = failure_counts_by_village(registered.filter(selectors.registered_q(on)), on=on)
+    rows = []
+    for village in villages:
+        by_status = {
+            status: tallies.get((village.pk, status), selectors.Tally())
+            for status in PovertyStatus.values
+        }
+        pop = population.get(village.pk)
+        incidence = selectors.Incidence(
+            selectors.sum_tallies(by_status, POOR_STATUSES).persons,
+            pop.registered_persons if pop else 0,
+        )
+        rows.append(
+            {
+                "village": village,
+                "by_status": by_status,
+                "registered": selectors.sum_tallies(by_status, REGISTERED_STATUSES),
+                "incidence": incidence,
+                "failures": failures.get(village.pk, {}),
+            }
+        )
+    town = selectors.town_status_tallies(on=on, village_ids=village_ids)
+    return render(
+        request,
+        "households/overview.html",
+        {
+            "on": on,
+            "rows": rows,
+            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
+            "town": town,
+            "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
+            "town_incidence": selectors.town_incidence(on=on, village_ids=village_ids),
+            "criteria": list(rules.Criterion),
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# List and export
+# --------------------------------------------------------------------------
+
+
+def _filtered(request, on):
+    villages = visible_villages(request.user).distinct().order_by("name")
+    queryset = annotate_failures(household_rows(request.user, on), on=on)
+    return HouseholdFilter(request.GET or None, queryset=queryset, on=on, villages=villages)
+
+
+def household_list(request):
+    on = selectors.as_of_from(request)
+    filterset = _filtered(request, on)
+    sort = request.GET.get("sort", "village")
+    queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["village"]))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    for household in page:
+        household.per_capita = (
+            rules.per_capita_income(household.net_income, household.income_size or 0)
+            if household.net_income is not None
+            else None
+        )
+        household.failed = [c for c in rules.Criterion if getattr(household, f"fails_{c.value}")]
+        household.status_on_label = (
+            PovertyStatus(household.status_on).label if household.status_on else ""
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query_without_sort = query.copy()
+    query_without_sort.pop("sort", None)
+    return render(
+        request,
+        "households/list.html",
+        {
+            "on": on,
+            "filter": filterset,
+            "page": page,
+            "sort": sort,
+            "query": query.urlencode(),
+            "query_without_sort": query_without_sort.urlencode(),
+            "can_export": request.user.has_perm("households.export_households"),
+        },
+    )
+
+
+@permission_required("households.export_households", raise_exception=True)
+def household_export(request):
+    on = selectors.as_of_from(request)
+    filterset = _filtered(request, on)
+    queryset = filterset.qs.order_by("village__name", "number")
+    head_ids = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
+        "left_on", "id"
+    )
+    queryset = queryset.annotate(head_id_number=Subquery(head_ids.values("id_number")[:1]))
+    headers = [
+        _("户编号"),
+        _("行政村"),
+        _("村民小组"),
+        _("户主"),
+        _("户主身份证号"),
+        _("人口"),
+        _("贫困户属性"),
+        _("低保类别"),
+        _("贫困状态"),
+        _("%(year)s年人均纯收入(元)") % {"year": on.year},
+        _("未达标项"),
+    ]
+
+    def rows():
+        for h in queryset.iterator(chunk_size=1000):
+            per_capita = (
+                rules.per_capita_income(h.net_income, h.income_size or 0)
+                if h.net_income is not None
+                else None
+            )
+            failed = [c.label for c in rules.Criterion if getattr(h, f"fails_{c.value}")]
+            yield [
+                h.number,
+                h.village.name,
+                h.group.name if h.group else "",
+                h.head_name or "",
+                rules.mask_id_number(h.head_id_number or ""),
+                h.size_on,
+                h.get_attribute_display(),
+                h.dibao_class,
+                PovertyStatus(h.status_on).label if h.status_on else "",
+                per_capita,
+                "、".join(str(label) for label in failed),
+            ]
+
+    content = write_workbook(title=_("建档立卡户"), headers=headers, rows=rows())
+    logger.info(
+        "export households user=%s filter=%s rows=%s",
+        request.user.pk,
+        request.GET.urlencode(),
+        queryset.count(),
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"建档立卡户_{on:%Y%m%d}.xlsx"
+    )
+    return response
+
+
+# --------------------------------------------------------------------------
+# Household page
+# --------------------------------------------------------------------------
+
+
+def household_detail(request, pk):
+    household = visible_household(request, pk)
+    on = selectors.as_of_from(request)
+    page = selectors.household_page(household=household, on=on)
+    return render(
+        request,
+        "households/detail.html",
+        {
+            "household": household,
+            "on": on,
+            "page": page,
+            "can_edit": request.user.has_perm("households.change_household"),
+            "can_reveal": request.user.has_perm("households.reveal_id_number"),
+            "status_label": PovertyStatus(page.status).label if page.status else "",
+            "other_causes": [
+                PovertyCause(c).label for c in household.other_causes if c in PovertyCause.values
+            ],
+        },
+    )
+
+
+@require_POST
+def reveal_id_number(request, pk, member_pk):
+    household = visible_household(request, pk)
+    if not request.user.has_perm("households.reveal_id_number"):
+        raise PermissionDenied(_("您没有查看完整身份证号的权限"))
+    member = get_object_or_404(household.members, pk=member_pk)
+    number = services.id_number_reveal(
+        member=member, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return render(
+        request,
+        "households/reveal.html",
+        {"household": household, "member": member, "number": number},
+    )
+
+
+# --------------------------------------------------------------------------
+# Edits
+# --------------------------------------------------------------------------
+
+
+def form_page(request, household, form, *, title, save, success):
+    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
+    back to the household; otherwise show the form with every error on it."""
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_or_report(form, request, lambda: save(form))
+    ):
+        messages.success(request, success)
+        return redirect("households:detail", pk=household.pk)
+    return render(
+        request, "households/form.html", {"household": household, "form": form, "title": title}
+    )
+
+
+def household_edit(request, pk):
+    household = editable_household(request, pk)
+    form = HouseholdForm(request.POST or None, instance=household)
+
+    def save(form):
+        # The form validated a copy; the service applies the fields to the
+        # stored row under the version check.
+        services.household_update(
+            household=Household.objects.get(pk=household.pk),
+            expected_version=form.cleaned_data["version"],
+            data={name: form.cleaned_data[name] for name in form.Meta.fields},
+            user=request.user,
+        )
+
+    return form_page(
+        request, household, form, title=_("编辑户信息"), save=save, success=_("户信息已保存")
+    )
+
+
+def member_edit(request, pk, member_pk=None):
+    household = editable_household(request, pk)
+    if member_pk:
+        member = get_object_or_404(household.members, pk=member_pk)
+    else:
+        member = Member(household=household)
+    form = MemberForm(request.POST or None, instance=member, household=household)
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("编辑成员") if member.pk else _("新增成员"),
+        save=lambda form: services.member_save(
+            member=form.instance, expected_version=form.cleaned_data["version"], user=request.user
+        ),
+        success=_("成员信息已保存"),
+    )
+
+
+def member_leave(request, pk, member_pk):
+    household = editable_household(request, pk)
+    member = get_object_or_404(household.members, pk=member_pk)
+    form = MemberLeaveForm(request.POST or None, initial={"version": household.version})
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("成员减员:%(name)s") % {"name": member.name},
+        save=lambda form: services.member_leave(
+            member=member,
+            left_on=form.cleaned_data["left_on"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        ),
+        success=_("成员“%(name)s”已减员") % {"name": member.name},
+    )
+
+
+def income_edit(request, pk, year):
+    household = editable_household(request, pk)
+    income = HouseholdIncome.objects.filter(household=household, year=year).first()
+    if income is None:
+        income = HouseholdIncome(household=household, year=year, assessed_on=date(year, 12, 31))
+    form = IncomeForm(request.POST or None, instance=income, household=household)
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("%(year)s年家庭收入") % {"year": year},
+        save=lambda form: services.income_save(
+            income=form.instance, expected_version=form.cleaned_data["version"], user=request.user
+        ),
+        success=_("%(year)s年收入已保存") % {"year": year},
+    )
+
+
+def guarantee_add(request, pk):
+    household = editable_household(request, pk)
+    latest = household.guarantees.order_by("-assessed_on").first()
+    # A new assessment starts from the last one: only what changed is edited.
+    initial = {}
+    if latest:
+        initial = {
+            f: getattr(latest, f) for f in GuaranteeForm.Meta.fields if f not in ("assessed_on",)
+        }
+    form = GuaranteeForm(
+        request.POST or None,
+        instance=GuaranteeAssessment(household=household),
+        household=household,
+        initial=initial,
+    )
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("新增两不愁三保障评估"),
+        save=lambda form: services.guarantee_record(
+            assessment=form.instance,
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        ),
+        success=_("两不愁三保障评估已保存"),
+    )
+
+
+def status_change(request, pk):
+    household = editable_household(request, pk, "households.add_householdstatusperiod")
+    form = StatusForm(request.POST or None, initial={"version": household.version})
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("变更贫困状态"),
+        save=lambda form: services.household_change_status(
+            household=household,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["valid_from"],
+            reason=form.cleaned_data["reason"],
+            decided_by=form.cleaned_data["decided_by"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        ),
+        success=_("贫困状态已变更"),
+    )
