@@ -1,0 +1,97 @@
+"""Every URL of the site × every role, with the status each must get.
+
+A URL added to the site without a row here fails ``test_every_url_is_in_the_matrix``.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "admin", "cadre", "cadre2", "leader", "enumerator", "reviewer", "helper"]
+
+# The household in the URLs belongs to 学田地村: ``cadre`` and ``enumerator``
+# have that village, ``cadre2`` has 点力村, ``helper`` is its responsible
+# person. 302 = sent to the login page; 405 = method not allowed (POST only).
+LOGIN = 302
+#        anon   admin cadre cadre2 leader enum  review helper
+MATRIX = {
+    "login": [200, 302, 302, 302, 302, 302, 302, 302],
+    "logout": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
+    "home": [LOGIN, 302, 302, 302, 302, 302, 302, 302],
+    "households:overview": [LOGIN, 200, 200, 200, 200, 200, 200, 200],
+    "households:list": [LOGIN, 200, 200, 200, 200, 200, 200, 200],
+    "households:export": [LOGIN, 200, 200, 200, 200, 403, 403, 403],
+    "households:detail": [LOGIN, 200, 200, 404, 200, 200, 200, 200],
+    "households:edit": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:status": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:member_add": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:member_edit": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:member_leave": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:reveal_id": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
+    "households:income": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "households:guarantee_add": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+}
+# POST-only actions, checked with POST.
+POST_MATRIX = {
+    "households:reveal_id": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    "logout": [LOGIN, 302, 302, 302, 302, 302, 302, 302],
+}
+
+
+def site_url_names():
+    """Names of every URL of the site outside the Django admin."""
+    names = []
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                walk(p.url_patterns, f"{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.append(namespace + p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def url_for(name, town):
+    household = town["household"]
+    member = household.members.get(relation="head")
+    kwargs = {
+        "households:detail": {"pk": household.pk},
+        "households:edit": {"pk": household.pk},
+        "households:status": {"pk": household.pk},
+        "households:member_add": {"pk": household.pk},
+        "households:member_edit": {"pk": household.pk, "member_pk": member.pk},
+        "households:member_leave": {"pk": household.pk, "member_pk": member.pk},
+        "households:reveal_id": {"pk": household.pk, "member_pk": member.pk},
+        "households:income": {"pk": household.pk, "year": 2020},
+        "households:guarantee_add": {"pk": household.pk},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_url_is_in_the_matrix():
+    assert sorted(site_url_names()) == sorted(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_get_status_per_role(name, town, client_for):
+    url = url_for(name, town)
+    got = [client_for(None if r == "anonymous" else r).get(url).status_code for r in ROLES]
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, MATRIX[name], strict=True))
+
+
+@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+def test_post_status_per_role(name, town, client_for):
+    url = url_for(name, town)
+    got = [client_for(None if r == "anonymous" else r).post(url).status_code for r in ROLES]
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, POST_MATRIX[name], strict=True))
+
+
+def test_anonymous_is_sent_to_the_login_page(town, client_for):
+    response = client_for(None).get(url_for("households:detail", town))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
