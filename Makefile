@@ -26,10 +26,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The demo town is the town of mid-2020: pages open as of 2020-05-31 unless
+# AS_OF_DATE says otherwise.
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	AS_OF_DATE=$${AS_OF_DATE:-2020-05-31} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(PY) -m pytest

@@ -13,7 +13,7 @@ from households import rules
 from households.check_queries import check_failed_q, check_passed_q, criterion_failed_q
 from households.choices import DibaoClass, HouseholdAttribute, PovertyCause, PovertyStatus
 from households.models import Household, Member, Village, VillagerGroup
-from households.selectors import status_in_q
+from households.selectors import registered_q, status_in_q
 
 CHECK_CHOICES = [
     ("passes", _("全部达标")),
@@ -35,7 +35,10 @@ class HouseholdFilter(django_filters.FilterSet):
         label=_("村民小组"), queryset=VillagerGroup.objects.none()
     )
     status = django_filters.ChoiceFilter(
-        label=_("贫困状态"), choices=PovertyStatus.choices, method="filter_status"
+        label=_("贫困状态"),
+        choices=PovertyStatus.choices,
+        method="filter_status",
+        empty_label=_("在册户(全部)"),
     )
     attribute = django_filters.ChoiceFilter(
         label=_("贫困户属性"), choices=HouseholdAttribute.choices
@@ -65,6 +68,13 @@ class HouseholdFilter(django_filters.FilterSet):
         self.filters["group"].field.label_from_instance = lambda g: f"{g.village.name}{g.name}"
         for name in ("income_min", "income_max"):
             self.filters[name].field.widget = forms.NumberInput(attrs={"step": "100", "min": 0})
+
+    def filter_queryset(self, queryset):
+        # Without a status filter the list is the registry as of the date:
+        # households removed before it, or identified after it, are not shown.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(registered_q(self.on))
+        return super().filter_queryset(queryset)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

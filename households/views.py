@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
@@ -203,7 +203,12 @@ def overview(request):
 def _filtered(request, on):
     villages = visible_villages(request.user).distinct().order_by("name")
     queryset = annotate_failures(household_rows(request.user, on), on=on)
-    return HouseholdFilter(request.GET or None, queryset=queryset, on=on, villages=villages)
+    # Always bound, so that the default (registered households) applies too.
+    filterset = HouseholdFilter(request.GET, queryset=queryset, on=on, villages=villages)
+    if "village" in filterset.errors:
+        # A village outside the user's scope is not found, as its households are not.
+        raise Http404(_("没有这个村,或不在您的管辖范围内"))
+    return filterset
 
 
 def household_list(request):

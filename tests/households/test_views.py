@@ -25,7 +25,7 @@ def income_url(household, year=2020):
 
 def income_post(household, *, wage, version):
     income = household.incomes.get(year=2020)
-    data = {name: "0" for name in HouseholdIncome.MONEY_FIELDS}
+    data = dict.fromkeys(HouseholdIncome.MONEY_FIELDS, "0")
     data.update(assessed_on=income.assessed_on.isoformat(), wage_income=wage, version=version)
     return data
 
@@ -75,6 +75,25 @@ def test_search_cannot_find_another_villages_household(town, client_for):
         table = response.content.decode().split("<tbody>")[1]
         assert town["other_household"].number not in table
         assert "没有符合条件的户" in table
+
+
+def test_asking_for_another_village_in_the_list_or_export_is_not_found(town, client_for):
+    other_village = town["other_household"].village_id
+    client = client_for("cadre")
+    assert client.get(reverse("households:list"), {"village": other_village}).status_code == 404
+    assert client.get(reverse("households:export"), {"village": other_village}).status_code == 404
+
+
+def test_removed_households_leave_the_default_list(town, client_for):
+    from households.services import household_change_status
+
+    household_change_status(
+        household=town["household"], status="cleared", on=date(2020, 5, 1), reason="错评"
+    )
+    client = client_for("admin")
+    assert town["household"].number not in client.get(reverse("households:list")).content.decode()
+    cleared = client.get(reverse("households:list"), {"status": "cleared"}).content.decode()
+    assert town["household"].number in cleared
 
 
 def test_filter_by_check_result(town, client_for):
@@ -129,9 +148,7 @@ def test_household_page_never_shows_full_id_numbers(town, client_for):
 
 def test_revealing_an_id_number_is_recorded(town, client_for):
     head = town["household"].members.get(relation="head")
-    url = reverse(
-        "households:reveal_id", kwargs={"pk": town["household"].pk, "member_pk": head.pk}
-    )
+    url = reverse("households:reveal_id", kwargs={"pk": town["household"].pk, "member_pk": head.pk})
     response = client_for("cadre").post(url)
     assert head.id_number in response.content.decode()
     reveal = IdNumberReveal.objects.get()
@@ -140,9 +157,7 @@ def test_revealing_an_id_number_is_recorded(town, client_for):
 
 def test_leader_cannot_reveal_and_nothing_is_recorded(town, client_for):
     head = town["household"].members.get(relation="head")
-    url = reverse(
-        "households:reveal_id", kwargs={"pk": town["household"].pk, "member_pk": head.pk}
-    )
+    url = reverse("households:reveal_id", kwargs={"pk": town["household"].pk, "member_pk": head.pk})
     assert client_for("leader").post(url).status_code == 403
     assert not IdNumberReveal.objects.exists()
 
