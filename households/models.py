@@ -53,6 +53,7 @@ ZERO = Decimal("0")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
+NON_NEGATIVE = MinValueValidator(ZERO, message=_("金额不能为负数"))
 
 
 def money_field(verbose_name, help_text="", **kwargs):
@@ -61,7 +62,7 @@ def money_field(verbose_name, help_text="", **kwargs):
     return models.DecimalField(
         verbose_name,
         help_text=help_text,
-        validators=[MinValueValidator(ZERO)],
+        validators=[NON_NEGATIVE],
         **MONEY,
         **kwargs,
     )
@@ -216,7 +217,7 @@ class PolicyYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=YEAR_VALIDATORS)
     poverty_line = models.DecimalField(
         _("贫困线(元/人·年)"),
-        validators=[MinValueValidator(ZERO)],
+        validators=[NON_NEGATIVE],
         help_text=_("人均纯收入的脱贫标准"),
         **MONEY,
     )
@@ -224,7 +225,7 @@ class PolicyYear(models.Model):
         _("防返贫监测线(元/人·年)"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(ZERO)],
+        validators=[NON_NEGATIVE],
         help_text=_("防返贫动态监测的收入标准;2020年以前可留空"),
         **MONEY,
     )
@@ -233,7 +234,7 @@ class PolicyYear(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("3.00"),
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        validators=[NON_NEGATIVE, MaxValueValidator(Decimal("100"))],
         help_text=_("贫困发生率低于此值方可退出;西部地区(含内蒙古)为3%,其他地区为2%"),
     )
     notes = models.TextField(_("备注"), blank=True)
