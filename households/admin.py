@@ -35,10 +35,12 @@ from households.models import (
     Household,
     HouseholdIncome,
     HouseholdStatusPeriod,
+    IdNumberReveal,
     Member,
     NaturalVillage,
     PolicyYear,
     Town,
+    UserProfile,
     Village,
     VillagePopulation,
     VillagerGroup,
@@ -555,3 +557,42 @@ class GuaranteeAssessmentAdmin(HistoryImportExportAdmin):
     search_fields = ("household__number", "assessed_by")
     autocomplete_fields = ("household",)
     date_hierarchy = "assessed_on"
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "village_names", "phone"]
+    search_fields = ["user__username", "user__first_name"]
+    filter_horizontal = ["villages"]
+    autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("villages")
+
+    @admin.display(description=_("负责的村"))
+    def village_names(self, profile):
+        return "、".join(v.name for v in profile.villages.all())
+
+
+@admin.register(IdNumberReveal)
+class IdNumberRevealAdmin(admin.ModelAdmin):
+    """The record of who saw a full ID number: read only, for nobody to edit or delete."""
+
+    list_display = ["revealed_at", "user", "member", "household_number", "ip_address"]
+    list_filter = ["revealed_at"]
+    search_fields = ["user__username", "member__name", "member__household__number"]
+    date_hierarchy = "revealed_at"
+    list_select_related = ["user", "member__household"]
+
+    @admin.display(description=_("户编号"))
+    def household_number(self, reveal):
+        return reveal.member.household.number
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

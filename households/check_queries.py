@@ -273,9 +273,11 @@ def _assessed_failed_q(on: date, field: str) -> Q:
 
 def _education_failed_q(on: date) -> Q:
     present = _present_members(on)
+    # rules.is_compulsory_school_age: 6 by the school year's entry cut-off,
+    # not older than 15 on the date.
     out_of_school = present.filter(
         birth_date__gt=years_before(on, rules.SCHOOL_AGE_MAX + 1),
-        birth_date__lte=years_before(on, rules.SCHOOL_AGE_MIN),
+        birth_date__lte=years_before(rules.school_entry_cutoff(on), rules.SCHOOL_AGE_MIN),
     ).exclude(school_status__in=rules.SCHOOL_STATUS_OK)
     return ~Q(Exists(present)) | Q(Exists(out_of_school))
 

@@ -582,6 +582,11 @@ class Member(models.Model):
                 violation_error_message=_("减员须同时填写日期和原因"),
             ),
             models.CheckConstraint(
+                condition=Q(joined_on__gte=models.F("birth_date")),
+                name="member_joins_after_birth",
+                violation_error_message=_("入户日期不能早于出生日期"),
+            ),
+            models.CheckConstraint(
                 condition=Q(disability_grade__isnull=True) | Q(health=Health.DISABLED),
                 name="member_disability_grade_only_if_disabled",
                 violation_error_message=_("只有残疾人才能填写残疾等级"),
@@ -630,6 +635,8 @@ class Member(models.Model):
             errors["left_on"] = _("请填写减员日期")
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
             errors["left_on"] = _("减员日期不能早于入户日期")
+        if self.joined_on and self.birth_date and self.joined_on < self.birth_date:
+            errors["joined_on"] = _("入户日期不能早于出生日期")
         if self.deceased_on and self.birth_date and self.deceased_on < self.birth_date:
             errors["deceased_on"] = _("死亡日期不能早于出生日期")
         if errors:

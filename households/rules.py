@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from types import MappingProxyType
 
@@ -357,6 +357,32 @@ def incidence_below_exit_threshold(incidence_percent: Decimal, threshold_percent
 #: Compulsory-education ages (inclusive) the census checked.
 SCHOOL_AGE_MIN = 6
 SCHOOL_AGE_MAX = 15
+#: The school year starts on 1 September; a child who is 6 by 31 August enrols then.
+SCHOOL_YEAR_START = (9, 1)
+
+
+def school_entry_cutoff(on: date) -> date:
+    """The 31 August before the school year in progress on ``on`` began."""
+    month, day = SCHOOL_YEAR_START
+    start = date(on.year, month, day)
+    if on < start:
+        start = date(on.year - 1, month, day)
+    return start - timedelta(days=1)
+
+
+def is_compulsory_school_age(birth_date: date, on: date) -> bool:
+    """Must the child be in school on ``on``?
+
+    Yes if they were 6 by the entry cut-off of the current school year (so a
+    child turning 6 in July is not "out of school" before September) and are
+    not older than 15 on ``on``.
+    """
+    cutoff = school_entry_cutoff(on)
+    if birth_date > cutoff:
+        return False
+    return age_on(birth_date, cutoff) >= SCHOOL_AGE_MIN and age_on(birth_date, on) <= SCHOOL_AGE_MAX
+
+
 SCHOOL_STATUS_OK = (
     SchoolStatus.IN_SCHOOL,
     SchoolStatus.HOME_TAUGHT,
@@ -380,6 +406,9 @@ class MemberFacts:
     age: int | None  # on the check date; None if unknown
     school_status: str  # SchoolStatus value
     medical_insurance: str  # MedicalInsurance value
+    # Of compulsory-school age on the check date (``is_compulsory_school_age``);
+    # None: judged from ``age`` alone (6–15).
+    school_age: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -485,7 +514,11 @@ def _check_education(facts: HouseholdFacts) -> CriterionResult:
     children = [
         member
         for member in facts.members
-        if member.age is not None and SCHOOL_AGE_MIN <= member.age <= SCHOOL_AGE_MAX
+        if (
+            member.school_age
+            if member.school_age is not None
+            else member.age is not None and SCHOOL_AGE_MIN <= member.age <= SCHOOL_AGE_MAX
+        )
     ]
     out_of_school = [child for child in children if child.school_status not in SCHOOL_STATUS_OK]
     note = _unknown_age_note(facts)

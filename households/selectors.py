@@ -271,7 +271,8 @@ def household_check(*, household: Household, on: date) -> HouseholdCheckResult:
             members=tuple(
                 rules.MemberFacts(
                     name=m.name,
-                    age=rules.age_on(m.birth_date, on),
+                    age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
+                    school_age=rules.is_compulsory_school_age(m.birth_date, on),
                     school_status=m.school_status,
                     medical_insurance=m.medical_insurance,
                 )

@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count
 from django.test.utils import override_settings
+from simple_history.manager import HistoryManager
 from simple_history.utils import bulk_create_with_history
 
 from census.models import CensusStaff, GroupMember, WorkingGroup
@@ -163,8 +164,9 @@ def remove_demo_town() -> None:
         for model in (VillagePopulation, NaturalVillage, VillagerGroup, Village, Town, PolicyYear):
             model.objects.all().delete()
         for model in apps.get_models():
-            if model._meta.app_label in DOMAIN_APPS and hasattr(model, "history"):
-                model.history.all().delete()
+            history = getattr(model, "history", None)
+            if model._meta.app_label in DOMAIN_APPS and isinstance(history, HistoryManager):
+                history.all().delete()
 
 
 # --------------------------------------------------------------------------
