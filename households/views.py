@@ -218,11 +218,7 @@ def household_list(request):
     queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["village"]))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     for household in page:
-        household.per_capita = (
-            rules.per_capita_income(household.net_income, household.income_size or 0)
-            if household.net_income is not None
-            else None
-        )
+        household.per_capita = household.per_capita_income
         household.failed = [c for c in rules.Criterion if getattr(household, f"fails_{c.value}")]
         household.status_on_label = (
             PovertyStatus(household.status_on).label if household.status_on else ""
@@ -271,11 +267,7 @@ def household_export(request):
 
     def rows():
         for h in queryset.iterator(chunk_size=1000):
-            per_capita = (
-                rules.per_capita_income(h.net_income, h.income_size or 0)
-                if h.net_income is not None
-                else None
-            )
+            per_capita = h.per_capita_income
             failed = [c.label for c in rules.Criterion if getattr(h, f"fails_{c.value}")]
             yield [
                 h.number,
