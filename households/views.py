@@ -355,10 +355,24 @@ def form_page(request, household, form, *, title, save, success):
         and save_or_report(form, request, lambda: save(form))
     ):
         messages.success(request, success)
-        return redirect("households:detail", pk=household.pk)
+        return redirect(detail_url(household, request))
     return render(
-        request, "households/form.html", {"household": household, "form": form, "title": title}
+        request,
+        "households/form.html",
+        {
+            "household": household,
+            "form": form,
+            "title": title,
+            "back": detail_url(household, request),
+        },
     )
+
+
+def detail_url(household, request) -> str:
+    """The household page, keeping the as-of date the user was looking at."""
+    url = reverse("households:detail", kwargs={"pk": household.pk})
+    on = request.GET.get("on", "")
+    return f"{url}?{urlencode({'on': on})}" if on else url
 
 
 def household_edit(request, pk):
