@@ -114,7 +114,6 @@ COLUMNS: tuple[Column, ...] = (
         ("致贫原因", "主要致贫原因(单选)"),
         _choices(PovertyCause),
         {"病": "illness", "残": "disability", "学": "schooling", "灾": "disaster"},
-        required=True,
     ),
     Column("other_causes", "其他致贫原因", CHOICES, H, ("次要致贫原因",), _choices(PovertyCause)),
     Column("phone", "联系电话", TEXT, H, ("电话", "手机", "手机号", "联系方式")),
@@ -137,7 +136,9 @@ COLUMNS: tuple[Column, ...] = (
             "返贫": "3",
         },
     ),
-    Column("size", "家庭人口", INTEGER, H, ("家庭人口数", "人口数", "户人口", "人口"), check_only=True),
+    Column(
+        "size", "家庭人口", INTEGER, H, ("家庭人口数", "人口数", "户人口", "人口"), check_only=True
+    ),
     Column("income_year", "收入年度", YEAR, H, ("收入年份",)),
     Column("wage_income", "工资性收入", MONEY, H, ("务工收入", "工资收入")),
     Column("production_income", "生产经营性收入", MONEY, H, ("经营性收入", "生产经营收入")),
@@ -215,7 +216,9 @@ COLUMNS: tuple[Column, ...] = (
         {"1": "1", "2": "2", "3": "3", "4": "4", "1级": "1", "2级": "2", "3级": "3", "4级": "4"},
     ),
     Column("labour", "劳动技能", CHOICE, M, ("劳动能力", "劳动力状况"), _choices(Labour)),
-    Column("education_level", "文化程度", CHOICE, M, ("文化程度/在读学段",), _choices(EducationLevel)),
+    Column(
+        "education_level", "文化程度", CHOICE, M, ("文化程度/在读学段",), _choices(EducationLevel)
+    ),
     Column(
         "school_status",
         "在校生状况",
