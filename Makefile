@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
@@ -17,6 +17,8 @@ help:
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
+	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
+	@echo "                    in a database of its own (tieshagai_bench, created and dropped)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,10 +29,12 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # The demo town is the town of mid-2020: pages open as of 2020-05-31 unless
-# AS_OF_DATE says otherwise.
+# AS_OF_DATE says otherwise. The ledger worker (large imports) runs beside
+# the development server and stops with it.
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py ledger_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	AS_OF_DATE=$${AS_OF_DATE:-2020-05-31} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
@@ -64,3 +68,13 @@ reset-local-db: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Benchmarks are scripts that print figures, never tests that fail. The
+# import benchmark creates its own database (tieshagai_bench) on the PG_URL
+# server and drops it afterwards: the database PG_URL names is not touched.
+BENCH_MEMBERS ?= 100000
+
+bench-import: venv
+	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL)
+
+bench: bench-import

@@ -596,3 +596,7 @@ class IdNumberRevealAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The ledger import records (households.ledger) are registered with the rest.
+from households.ledger import admin as _ledger_admin  # noqa: E402,F401

@@ -54,6 +54,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 NON_NEGATIVE = MinValueValidator(ZERO, message=_("金额不能为负数"))
+POVERTY_CAUSES = frozenset(PovertyCause.values)
 
 
 def money_field(verbose_name, help_text="", **kwargs):
@@ -404,8 +405,7 @@ class Household(models.Model):
             errors["dibao_class"] = _("只有低保户才能填写低保类别")
         if self.tekun_kind and not is_tekun:
             errors["tekun_kind"] = _("只有特困供养户才能填写供养方式")
-        valid = set(PovertyCause.values)
-        bad = [c for c in self.other_causes or [] if c not in valid]
+        bad = [c for c in self.other_causes or [] if c not in POVERTY_CAUSES]
         if bad:
             errors["other_causes"] = _("未知的致贫原因:%(causes)s") % {"causes": "、".join(bad)}
         if errors:
@@ -607,9 +607,13 @@ class Member(models.Model):
         """Normalise the ID number and read sex and birth date off it, if it is valid."""
         try:
             info = rules.parse_id_number(self.id_number)
-        except (rules.IdNumberError, TypeError):
-            return  # reported by clean()
+        except rules.IdNumberError as exc:
+            self._id_number_checked = (self.id_number, str(exc))  # reported by clean()
+            return
+        except TypeError:
+            return
         self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+        self._id_number_checked = (self.id_number, None)
 
     def clean_fields(self, exclude=None):
         # Sex and birth date are derived, never entered: fill them before the
@@ -621,10 +625,13 @@ class Member(models.Model):
     def clean(self):
         errors = {}
         if self.id_number:
-            try:
-                rules.parse_id_number(self.id_number)
-            except rules.IdNumberError as exc:
-                errors["id_number"] = str(exc)
+            # clean_fields has usually checked this very number already.
+            checked = getattr(self, "_id_number_checked", None)
+            if checked is None or checked[0] != self.id_number:
+                self.derive_from_id_number()
+                checked = getattr(self, "_id_number_checked", (self.id_number, None))
+            if checked[1]:
+                errors["id_number"] = checked[1]
         if self.health == Health.DISABLED and not self.disability_grade:
             errors["disability_grade"] = _("残疾人须填写残疾等级")
         if self.health != Health.DISABLED and (self.disability_grade or self.disability_kind):
@@ -846,3 +853,6 @@ class IdNumberReveal(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.member} {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+from households.ledger.models import LedgerImport  # noqa: E402,F401

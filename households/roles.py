@@ -50,6 +50,7 @@ ROLE_PERMISSIONS = {
         "households.add_householdstatusperiod",
         "households.reveal_id_number",
         "households.export_households",
+        "households.import_ledger",
     ],
     LEADER: ["households.view_all_households", "households.export_households"],
     ENUMERATOR: [*VIEW_HOUSEHOLD_RECORDS],

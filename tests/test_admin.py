@@ -19,6 +19,7 @@ from django.urls import reverse
 from census.models import CensusStaff, GroupMember, HouseholdCheck, WorkingGroup
 from households import rules
 from households.choices import HouseholdAttribute, PovertyCause, PovertyStatus, Relation
+from households.ledger.models import LedgerImport
 from households.models import (
     GuaranteeAssessment,
     Household,
@@ -194,6 +195,13 @@ def data(settings, tmp_path):
     profile = UserProfile.objects.create(user=user)
     profile.villages.add(village)
     IdNumberReveal.objects.create(user=user, member=spouse)
+    LedgerImport.objects.create(
+        uploaded_by=user,
+        file_name="学田地村台账.xlsx",
+        sha256="0" * 64,
+        size=1,
+        file=SimpleUploadedFile("ledger.xlsx", b"PK"),
+    )
 
     return {"town": town, "village": village, "group": group, "household": household}
 
@@ -212,7 +220,7 @@ def model_from_label(label):
 
 
 # Logs nobody may add to, edit or delete from the admin.
-READ_ONLY = {"households.idnumberreveal"}
+READ_ONLY = {"households.idnumberreveal", "households.ledgerimport"}
 
 
 @pytest.mark.parametrize("label", REGISTERED)

@@ -191,3 +191,11 @@ try:
     DEFAULT_AS_OF = date.fromisoformat(_as_of) if _as_of else None
 except ValueError:
     raise ImproperlyConfigured(f"AS_OF_DATE must be a date (YYYY-MM-DD), not {_as_of!r}") from None
+
+# Village ledger (台账) import. Files above LEDGER_SYNC_ROWS rows are queued
+# for the worker (`manage.py ledger_worker`); smaller ones are previewed at once.
+LEDGER_MAX_BYTES = envint("LEDGER_MAX_BYTES", 20 * 1024 * 1024)
+LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 200_000)
+LEDGER_SYNC_ROWS = envint("LEDGER_SYNC_ROWS", 3_000)
+LEDGER_STALE_MINUTES = envint("LEDGER_STALE_MINUTES", 10)
+LEDGER_MAX_ATTEMPTS = envint("LEDGER_MAX_ATTEMPTS", 3)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", home, name="home"),
     path("", include("households.urls")),
+    path("ledger/", include("households.ledger.urls")),
 ]

@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from households import rules
 from households.ledger import columns as cols
 from households.ledger.columns import Column
+from households.xlsx import FORMULA_TRIGGERS
 
 Cleaned = tuple[Any, str | None]
 Cleaner = Callable[[Any], Cleaned]
@@ -159,6 +160,9 @@ def _error(message, value, column: Column, **params) -> Cleaned:
 # --------------------------------------------------------------------------
 
 
+NEUTRALISED_TRIGGERS = tuple(t for t in FORMULA_TRIGGERS if not t.isspace())
+
+
 def _text_cleaner(column: Column) -> Cleaner:
     compact = column.key in NAME_KEYS
 
@@ -173,6 +177,11 @@ def _text_cleaner(column: Column) -> Cleaner:
                     text = _CJK_GAP.sub("", text)
             if not text:
                 return None, None
+            if text[0] == "'" and text[1:2] in NEUTRALISED_TRIGGERS and text[1:2]:
+                # Our exports put an apostrophe before text that a spreadsheet
+                # would take for a formula (households.xlsx.neutralise): the
+                # value is the text after it.
+                return text[1:], None
             # Unchanged: the same string object, one copy in memory.
             return (value if text == value else text), None
         if value is None:

@@ -153,3 +153,11 @@ def test_masked_id_number_shows_first_six_and_last_four():
     assert masked == rules.mask_id_number(member.id_number)
     assert masked[:6] == member.id_number[:6] and masked[-4:] == member.id_number[-4:]
     assert member.id_number[6:14] not in masked
+
+
+def test_changing_a_members_id_number_to_an_invalid_one_is_refused():
+    member = MemberFactory()
+    member.id_number = member.id_number[:17] + ("0" if member.id_number[17] != "0" else "1")
+    with pytest.raises(ValidationError) as excinfo:
+        member.full_clean()
+    assert "校验位" in " ".join(excinfo.value.message_dict["id_number"])

@@ -1,0 +1,1163 @@
+"""Planning a ledger import: what the file would change, and everything wrong
+with it, before anything is written (pretix's resolve → clean → assign).
+
+:func:`ledger_plan` reads the registry and writes nothing. It takes the rows
+the reader cleaned (:class:`~households.ledger.types.ParsedLedger`), groups
+them into households, resolves villages, groups and existing records in a
+few ``__in`` queries, validates every row and builds unsaved model instances
+for what would be created or changed. The services write the plan in one
+transaction, and only if it has no error.
+
+Decisions (what a ledger cell means):
+
+* **Households.** A row with a 户编号 starts (or continues) that household; a
+  row without one belongs to the household of the nearest row above with a
+  number. Rows repeating household columns are the same household as long as
+  the values agree; a different value is an error on the later cell.
+* **Scope.** Villages are looked up by name in the uploader's town, exactly
+  (after trimming spaces): no fuzzy matching. A village outside the
+  uploader's villages is an error; an existing household of another village,
+  or one the uploader may not see, is an error that names nothing.
+  Households are never moved between villages by an import.
+* **Groups** are looked up by name in the village. An unknown group is an
+  error listing the village's groups: an import never creates groups (a typo
+  would silently create "3组 " next to "3组").
+* **Empty cells.** A column missing from the file leaves the field alone. An
+  empty cell clears a field that may be blank (电话, 低保类别, 所患疾病…); a
+  field that may not be blank is kept as it is on an existing record, takes
+  the model default on a new one (贫困户属性 一般贫困户, 健康状况 健康…), or is an
+  error on a new record when there is no default (主要致贫原因, 识别年度). An
+  empty income cell is 0 yuan (the ledger adds it up as 0).
+* **New households** get their first status period from the ledger's
+  贫困状态, starting on the earliest 入户日期 of its members in the
+  识别年度, else on 1 January of the 识别年度 (the ledger gives no better
+  date). A member of a new household without 入户日期 joins on that date
+  (reason 识别建档); one born later must have an 入户日期.
+* **Existing households** keep their status: a different 贫困状态 in the
+  ledger is an error (a status change needs a date, a reason and the
+  lifting check: it is done in the system). A member added to an existing
+  household needs an 入户日期; the reason is 出生 when it is the birth
+  date, else 其他.
+* **Members missing from the file** stay as they are: they are listed as
+  "文件中没有" in the preview, not removed (a removal needs a date and a
+  reason).
+* **Check columns** (户主姓名, 家庭人口, 人均纯收入) are compared, never written.
+
+Error messages are constants here (Chinese, through gettext); tests reuse them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
+
+from households import rules
+from households.choices import REGISTERED_STATUSES, JoinReason, PovertyStatus, Relation, Sex
+from households.ledger.columns import BY_KEY, HOUSEHOLD_COLUMNS
+from households.ledger.types import CellError, LedgerRow, ParsedLedger
+from households.models import (
+    INCOME_MONEY_FIELDS,
+    Household,
+    HouseholdIncome,
+    HouseholdStatusPeriod,
+    Member,
+    Village,
+    VillagerGroup,
+)
+from households.selectors import period_covers_q
+
+#: Parameters per ``__in`` query (SQLite allows 32,766 since 3.32).
+CHUNK = 10_000
+#: Stored in the preview at most (the counts are always complete).
+MAX_PREVIEW_ERRORS = 5_000
+MAX_PREVIEW_CHANGES = 2_000
+MAX_PREVIEW_ABSENT = 2_000
+
+ERROR_NO_HOUSEHOLD = _("成员没有所属户:本行及上方各行都没有填写户编号")
+ERROR_CONFLICT = _("与本户第{row}行填写的“{value}”不一致")
+ERROR_VILLAGE_UNKNOWN = _("本镇没有名为“{name}”的行政村(您可导入的村:{villages})")
+ERROR_VILLAGE_SCOPE = _("该村不在您的管辖范围内")
+ERROR_VILLAGE_AMBIGUOUS = _("有多个名为“{name}”的行政村,请联系镇扶贫办")
+ERROR_NUMBER_NOT_YOURS = _("该户编号已在系统中登记,不能由您导入,请核对户编号")
+ERROR_NUMBER_OTHER_VILLAGE = _("该户在系统中属于{village},与台账不一致;迁户请在系统中办理")
+ERROR_GROUP_UNKNOWN = _("{village}没有“{name}”村民小组,现有小组:{groups}")
+ERROR_REQUIRED = _("此项不能为空")
+ERROR_REQUIRED_COLUMN = _("新增{what}须填写“{title}”,文件中没有这一列")
+ERROR_ID_DUPLICATE = _("身份证号与第{row}行重复")
+ERROR_ID_REGISTERED = _("该身份证号已在其他户登记")
+ERROR_ID_LEFT = _("该成员已于{date}从本户减员;重新入户请在系统中办理")
+ERROR_NO_HEAD = _("本户没有户主:须有一名成员的“与户主关系”为“户主”")
+ERROR_TWO_HEADS = _("本户有多名户主(第{row}行已是户主)")
+ERROR_HEAD_NAME = _("户主姓名填写为“{given}”,但户主成员的姓名是“{actual}”")
+ERROR_SIZE = _("家庭人口填写为{given}人,但本户有{actual}行成员")
+ERROR_PER_CAPITA = _(
+    "人均纯收入填写为{given}元,按各项收入计算应为{computed}元(纯收入{net}元÷{size}人)"
+)
+ERROR_INCOME_YEAR = _("填写了收入,请填写收入年度")
+ERROR_STATUS_CHANGE = _("贫困状态变更请在系统中办理(需填写日期和原因,并检查脱贫标准)")
+ERROR_STATUS_REQUIRED = _("新户须填写贫困状态")
+ERROR_STATUS_NOT_REGISTERED = _("新户的贫困状态不能是“{status}”")
+ERROR_JOINED_ON_REQUIRED = _("新增成员须填写入户日期")
+ERROR_JOINED_AFTER_START = _("该成员出生于{birth},晚于本户识别建档的{start},请填写入户日期")
+
+NEW_HOUSEHOLD_REASON = "台账导入:新识别建档"
+ABSENT_NOTE = _("文件中没有")
+
+# Fields a ledger writes (check columns and the village are never written).
+HOUSEHOLD_FIELDS = (
+    "group",
+    "identified_year",
+    "identification_kind",
+    "attribute",
+    "dibao_class",
+    "tekun_kind",
+    "main_cause",
+    "other_causes",
+    "phone",
+)
+MEMBER_FIELDS = (
+    "name",
+    "relation",
+    "ethnicity",
+    "health",
+    "illness",
+    "disability_kind",
+    "disability_grade",
+    "labour",
+    "education_level",
+    "school_status",
+    "medical_insurance",
+    "on_dibao",
+    "on_tekun",
+    "joined_on",
+)
+INCOME_FIELDS = INCOME_MONEY_FIELDS
+
+
+def _not_checked(model, checked: tuple[str, ...]) -> list[str]:
+    """The fields ``full_clean`` need not check, one by one, on an imported instance.
+
+    Every value an import sets comes from a cell the reader has already
+    cleaned against the same choices and ranges as the model's (choices,
+    years, dates, amounts, yes/no, ID numbers), from a model default, or is a
+    foreign key resolved here in bulk (``full_clean`` would query the
+    database once per instance and key). Only free text is checked field by
+    field (its length); the model's ``clean()``, the rules across fields,
+    always runs.
+    """
+    return [f.name for f in model._meta.concrete_fields if f.name not in checked]
+
+
+HOUSEHOLD_NOT_CHECKED = _not_checked(Household, ("number", "phone"))
+MEMBER_NOT_CHECKED = _not_checked(Member, ("name", "ethnicity", "illness"))
+INCOME_NOT_CHECKED = _not_checked(HouseholdIncome, ())
+
+CLEAR, KEEP, REQUIRED = "clear", "keep", "required"
+ZERO = Decimal("0.00")
+
+
+def _empty_policy(model_field) -> tuple[str, Any]:
+    """What an empty cell means for a model field, and the blank value."""
+    if isinstance(model_field, models.BooleanField):
+        return KEEP, None
+    if isinstance(model_field, models.JSONField) and model_field.blank:
+        return CLEAR, []
+    if model_field.null:
+        return CLEAR, None
+    if model_field.blank:
+        return CLEAR, ""
+    if model_field.has_default():
+        return KEEP, None
+    return REQUIRED, None
+
+
+def _policies(model, names):
+    return {name: _empty_policy(model._meta.get_field(name)) for name in names}
+
+
+HOUSEHOLD_POLICY = _policies(Household, HOUSEHOLD_FIELDS)
+MEMBER_POLICY = _policies(Member, MEMBER_FIELDS)
+
+
+def _choices_of(model, name) -> dict:
+    return {str(k): str(v) for k, v in model._meta.get_field(name).flatchoices}
+
+
+def chunk_size() -> int:
+    """Keys per query: one array parameter on PostgreSQL, ≤ 10,000 parameters elsewhere."""
+    return 100_000 if connection.vendor == "postgresql" else CHUNK
+
+
+def among(field: str, values: list) -> Q:
+    """``field IN (values)``. On PostgreSQL the values travel as one array
+    (Django's ``__in`` prepares and binds every value one by one, which for
+    100,000 ID numbers costs seconds)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s)", (list(values),))})
+    return Q(**{f"{field}__in": values})
+
+
+def chunked(values: Iterable, size: int | None = None) -> Iterator[list]:
+    size = size or chunk_size()
+    batch = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def display(model, name: str, value) -> str:
+    """A field value as the preview shows it (labels, 是/否, masked ID numbers)."""
+    if value is None or value == "" or value == []:
+        return ""
+    if name == "id_number":
+        return rules.mask_id_number(value)
+    if name == "group":
+        return value.name if isinstance(value, VillagerGroup) else str(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if name == "other_causes":
+        labels = _choices_of(Household, name)
+        return "、".join(labels.get(str(v), str(v)) for v in value)
+    model_field = model._meta.get_field(name)
+    if model_field.flatchoices:
+        return _choices_of(model, name).get(str(value), str(value))
+    return str(value)
+
+
+def field_label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+# --------------------------------------------------------------------------
+# The plan
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What an import would write, and what is wrong with the file."""
+
+    on: date
+    sheet_name: str = ""
+    first_column: str = "A"  # letter of the first data column (row-level errors)
+    errors: list[CellError] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)  # at most MAX_PREVIEW_CHANGES
+    changes_total: int = 0
+    absent: list[dict] = field(default_factory=list)  # at most MAX_PREVIEW_ABSENT
+    absent_total: int = 0
+    numbers: list[str] = field(default_factory=list)  # household numbers of the file
+    households_new: list[Household] = field(default_factory=list)
+    households_changed: list[Household] = field(default_factory=list)
+    household_fields: set[str] = field(default_factory=set)
+    # Existing households with any write (their fields, members or income):
+    # their version is bumped so a concurrent editor is told on save.
+    households_touched: list[Household] = field(default_factory=list)
+    periods_new: list[HouseholdStatusPeriod] = field(default_factory=list)
+    members_new: list[Member] = field(default_factory=list)
+    members_changed: list[Member] = field(default_factory=list)
+    member_fields: set[str] = field(default_factory=set)
+    incomes_new: list[HouseholdIncome] = field(default_factory=list)
+    incomes_changed: list[HouseholdIncome] = field(default_factory=list)
+    income_fields: set[str] = field(default_factory=set)
+    unknown_columns: list[str] = field(default_factory=list)
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    _hash: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def has_writes(self) -> bool:
+        return bool(
+            self.households_new
+            or self.households_changed
+            or self.households_touched
+            or self.members_new
+            or self.members_changed
+            or self.incomes_new
+            or self.incomes_changed
+        )
+
+    def trace(self, *item) -> None:
+        """Fold one planned write (with the values it replaces) into the fingerprint."""
+        self._hash.update(repr(item).encode())
+        self._hash.update(b"\n")
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the planned writes, the values they replace, the members
+        missing from the file and the errors: equal for two plans exactly when
+        confirming one would write what the other previewed."""
+        final = self._hash.copy()
+        for error in self.errors:
+            final.update(repr(("E", error.row, error.column, error.message)).encode())
+        return final.hexdigest()
+
+    def preview(self) -> dict:
+        """The JSON stored on the import record (ID numbers already masked)."""
+        return {
+            "sheet": self.sheet_name,
+            "first_column": self.first_column,
+            "errors": [
+                {
+                    "row": e.row,
+                    "column": e.column,
+                    "key": e.key,
+                    "title": e.title,
+                    "message": str(e.message),
+                }
+                for e in self.errors[:MAX_PREVIEW_ERRORS]
+            ],
+            "errors_total": len(self.errors),
+            "changes": self.changes,
+            "changes_total": self.changes_total,
+            "absent": self.absent,
+            "absent_total": self.absent_total,
+            "unknown_columns": list(self.unknown_columns),
+            "skipped_rows": [[line, str(why)] for line, why in self.skipped_rows[:200]],
+        }
+
+
+# --------------------------------------------------------------------------
+# Grouping rows into households
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    number: str | None
+    line: int
+    rows: list[LedgerRow] = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)  # key → line the value came from
+    broken: bool = False  # its number cell could not be read
+    error: bool = False
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == []
+
+
+class _Planner:
+    def __init__(self, parsed: ParsedLedger, user, on: date, progress):
+        self.parsed = parsed
+        self.user = user
+        self.on = on
+        self.progress = progress
+        self.columns = parsed.columns
+        first = min(parsed.columns.values(), key=lambda c: c.index, default=None)
+        self.plan = ImportPlan(
+            on=on,
+            sheet_name=parsed.sheet_name,
+            first_column=first.letter if first else "A",
+            unknown_columns=list(parsed.unknown_columns),
+            skipped_rows=list(parsed.skipped_rows),
+        )
+        self.errors = self.plan.errors
+        self.error_keys: set[tuple[int, str]] = set()  # (line, key) with an error
+        self.error_lines: set[int] = set()
+        self.member_error_lines: set[int] = set()
+        self.counts = {
+            "rows": len(parsed.rows),
+            "skipped": len(parsed.skipped_rows),
+            "households": {"new": 0, "changed": 0, "unchanged": 0, "error": 0},
+            "members": {"new": 0, "changed": 0, "unchanged": 0, "left": 0, "error": 0},
+            "incomes": {"new": 0, "changed": 0, "unchanged": 0},
+        }
+
+    # -- errors ---------------------------------------------------------------
+
+    def error(self, line: int, key: str, message, *, member: bool = False) -> None:
+        """An error on the cell of ``key`` in row ``line`` (the row if the column is absent)."""
+        column = self.columns.get(key) if key else None
+        self.error_keys.add((line, key if column is not None else ""))
+        if column is None:
+            self.errors.append(CellError(line, self.plan.first_column, "", "", str(message)))
+        else:
+            self.errors.append(CellError(line, column.letter, key, column.title, str(message)))
+        self.error_lines.add(line)
+        if member:
+            self.member_error_lines.add(line)
+
+    def model_errors(self, exc: ValidationError, line: int, model, *, member: bool) -> None:
+        """Map a model's ValidationError back to the cells of row ``line``.
+
+        A cell already reported (by the reader or a check above) is not
+        reported twice; an error on a field whose column is not in the file
+        goes on the row, with the field's name.
+        """
+        for name, messages in exc.message_dict.items():
+            key = "id_number" if name in ("sex", "birth_date") else name
+            if (line, key) in self.error_keys:
+                continue
+            if key != NON_FIELD_ERRORS and key not in self.columns:
+                if (line, "") in self.error_keys:
+                    continue  # e.g. "新增户须填写…,文件中没有这一列"
+                label = field_label(model, name)
+                messages = [f"{label}:{message}" for message in messages]
+                key = ""
+            elif key == NON_FIELD_ERRORS:
+                key = ""
+            for message in messages:
+                self.error(line, key, message, member=member)
+
+    def change(self, number, member, action, label="", old="", new="") -> None:
+        self.plan.changes_total += 1
+        if len(self.plan.changes) < MAX_PREVIEW_CHANGES:
+            self.plan.changes.append(
+                {
+                    "number": number,
+                    "member": member,
+                    "action": action,
+                    "field": label,
+                    "old": old,
+                    "new": new,
+                }
+            )
+
+    # -- steps ----------------------------------------------------------------
+
+    def run(self) -> ImportPlan:
+        groups = self.group_rows()
+        self.report(10)
+        self.check_duplicate_ids(groups)
+        self.load(groups)
+        self.report(30)
+        total = len(groups) or 1
+        for i, group in enumerate(groups, start=1):
+            self.plan_household(group)
+            if i % 2000 == 0:
+                self.report(30 + 70 * i // total)
+        self.counts["errors"] = len(self.errors)
+        self.counts["absent"] = self.plan.absent_total
+        self.plan.counts = self.counts
+        self.plan.numbers = [g.number for g in groups if g.number]
+        self.report(100)
+        return self.plan
+
+    def report(self, percent: int) -> None:
+        if self.progress is not None:
+            self.progress(percent)
+
+    def group_rows(self) -> list[_Group]:
+        keys = [c.key for c in HOUSEHOLD_COLUMNS if c.key in self.columns and c.key != "number"]
+        groups: list[_Group] = []
+        by_number: dict[str, _Group] = {}
+        current: _Group | None = None
+        for row in self.parsed.rows:
+            bad = {e.key for e in row.errors}
+            if row.errors:
+                self.errors.extend(row.errors)
+                self.error_lines.add(row.line)
+                self.error_keys.update((row.line, e.key) for e in row.errors)
+                if bad - {c.key for c in HOUSEHOLD_COLUMNS}:
+                    self.member_error_lines.add(row.line)
+            number = _text(row.values.get("number"))
+            if number is None and "number" in bad:
+                # Unreadable number: the row (and rows under it) are in error already.
+                current = _Group(number=None, line=row.line, broken=True, error=True)
+                groups.append(current)
+            elif number is not None:
+                current = by_number.get(number)
+                if current is None:
+                    current = by_number[number] = _Group(number=number, line=row.line)
+                    groups.append(current)
+            elif current is None:
+                self.error(row.line, "number", ERROR_NO_HOUSEHOLD, member=True)
+                self.counts["members"]["error"] += 1
+                continue
+            current.rows.append(row)
+            if row.errors:
+                current.error = True
+            values = row.values
+            filled = [k for k in keys if values.get(k) is not None and k not in bad]
+            for key in filled:
+                value = values[key]
+                if value == "" or value == []:
+                    continue
+                if key not in current.values:
+                    current.values[key] = value
+                    current.source[key] = row.line
+                elif current.values[key] != value:
+                    first = current.values[key]
+                    shown = "、".join(map(str, first)) if isinstance(first, list) else first
+                    self.error(
+                        row.line,
+                        key,
+                        ERROR_CONFLICT.format(row=current.source[key], value=shown),
+                    )
+                    current.error = True
+        return groups
+
+    def check_duplicate_ids(self, groups: list[_Group]) -> None:
+        first_line: dict[str, int] = {}
+        self.duplicates: set[int] = set()
+        for group in groups:
+            for row in group.rows:
+                number = row.values.get("id_number")
+                if not number:
+                    continue
+                if number in first_line:
+                    self.error(
+                        row.line,
+                        "id_number",
+                        ERROR_ID_DUPLICATE.format(row=first_line[number]),
+                        member=True,
+                    )
+                    self.duplicates.add(row.line)
+                    group.error = True
+                else:
+                    first_line[number] = row.line
+        self.file_ids = list(first_line)
+
+    def load(self, groups: list[_Group]) -> None:
+        """Everything the checks need, in a few queries per 10,000 keys."""
+        user = self.user
+        self.all_villages = user.has_perm("households.view_all_households")
+        own = list(Village.objects.filter(user_profiles__user=user))
+        self.allowed_village_ids = {v.pk for v in own}
+        towns = {v.town_id for v in own}
+        villages = (
+            Village.objects.all()
+            if self.all_villages
+            else Village.objects.filter(town_id__in=towns)
+        )
+        self.villages_by_name: dict[str, list[Village]] = defaultdict(list)
+        for village in villages:
+            self.villages_by_name[village.name].append(village)
+        self.own_village_names = "、".join(sorted(v.name for v in own)) or "无"
+
+        numbers = [g.number for g in groups if g.number]
+        self.households: dict[str, Household] = {}
+        for chunk in chunked(numbers):
+            queryset = Household.objects.filter(among("number", chunk)).select_related(
+                "village", "group", "natural_village"
+            )
+            for household in queryset:
+                self.households[household.number] = household
+        household_ids = [h.pk for h in self.households.values()]
+
+        self.members: dict[int, list[Member]] = defaultdict(list)
+        self.status: dict[int, str] = {}
+        years = {g.values.get("income_year") for g in groups} - {None}
+        self.incomes: dict[tuple[int, int], HouseholdIncome] = {}
+        for chunk in chunked(household_ids):
+            for member in Member.objects.filter(among("household_id", chunk)).order_by("pk"):
+                self.members[member.household_id].append(member)
+            periods = HouseholdStatusPeriod.objects.filter(
+                period_covers_q(self.on), among("household_id", chunk)
+            ).values_list("household_id", "status")
+            self.status.update(periods)
+            if years:
+                for income in HouseholdIncome.objects.filter(
+                    among("household_id", chunk), year__in=sorted(years)
+                ):
+                    self.incomes[(income.household_id, income.year)] = income
+
+        # Active registrations of the file's ID numbers, wherever they are.
+        self.registered: dict[str, int] = {}
+        for chunk in chunked(self.file_ids):
+            self.registered.update(
+                Member.objects.filter(among("id_number", chunk), left_on__isnull=True).values_list(
+                    "id_number", "household_id"
+                )
+            )
+
+        names = {g.values.get("village") for g in groups}
+        wanted = {v.pk for name in names if name for v in self.villages_by_name.get(name, ())}
+        wanted |= {h.village_id for h in self.households.values()}
+        self.groups: dict[tuple[int, str], VillagerGroup] = {}
+        self.group_names: dict[int, list[str]] = defaultdict(list)
+        for group in VillagerGroup.objects.filter(village_id__in=wanted).order_by(
+            "village", "number", "name"
+        ):
+            self.groups[(group.village_id, group.name)] = group
+            self.group_names[group.village_id].append(group.name)
+
+    # -- one household ---------------------------------------------------------
+
+    def village_allowed(self, village_id: int) -> bool:
+        return self.all_villages or village_id in self.allowed_village_ids
+
+    def plan_household(self, group: _Group) -> None:
+        if group.broken:
+            self.counts["households"]["error"] += 1
+            self.counts["members"]["error"] += len(group.rows)
+            return
+        errors_before = len(self.errors)
+        line_of = group.source.get
+        existing = self.households.get(group.number)
+
+        if existing is not None and not self.village_allowed(existing.village_id):
+            self.error(line_of("number", group.line), "number", ERROR_NUMBER_NOT_YOURS)
+            self.counts["households"]["error"] += 1
+            self.counts["members"]["error"] += len(group.rows)
+            return
+
+        village = self.resolve_village(group, existing)
+        group_obj = self.resolve_group(group, village)
+
+        if existing is None:
+            household = self.new_household(group, village, group_obj)
+        else:
+            household = existing
+            household_changes = self.diff_household(group, existing, group_obj)
+
+        heads = [r for r in group.rows if r.values.get("relation") == Relation.HEAD]
+        self.check_heads(group, heads)
+        start = self.start_date(group) if existing is None else None
+
+        member_results = [
+            self.plan_member(group, row, household, existing, start) for row in group.rows
+        ]
+        self.report_absent(group, existing)
+        income_result = self.plan_income(group, household, existing)
+        if existing is None:
+            self.plan_status_new(group, household, start)
+        else:
+            self.check_status(group, existing)
+
+        self.count_members(member_results)
+        if group.error or len(self.errors) > errors_before:
+            self.counts["households"]["error"] += 1
+            return
+        if existing is None:
+            self.counts["households"]["new"] += 1
+            self.plan.households_new.append(household)
+            self.change(group.number, "", "new", new=f"{len(group.rows)}人")
+            self.plan.trace("H+", group.number)
+            return
+        touched = bool(household_changes) or any(r in ("new", "changed") for r in member_results)
+        touched = touched or income_result in ("new", "changed")
+        if household_changes:
+            self.plan.households_changed.append(household)
+            self.plan.household_fields.update(name for name, _old, _new in household_changes)
+            for name, old, new in household_changes:
+                self.change(
+                    group.number,
+                    "",
+                    "changed",
+                    field_label(Household, name),
+                    display(Household, name, old),
+                    display(Household, name, new),
+                )
+                self.plan.trace("H", household.pk, name, display(Household, name, old), str(new))
+        if touched:
+            self.plan.households_touched.append(household)
+            self.counts["households"]["changed"] += 1
+        else:
+            self.counts["households"]["unchanged"] += 1
+
+    def resolve_village(self, group: _Group, existing: Household | None) -> Village | None:
+        name = group.values.get("village")
+        line = group.source.get("village", group.line)
+        if name is None:
+            if existing is not None:
+                return existing.village
+            if "village" in self.columns:
+                self.error(group.line, "village", ERROR_REQUIRED)
+            else:
+                self.error(
+                    group.line,
+                    "",
+                    ERROR_REQUIRED_COLUMN.format(what="户", title=BY_KEY["village"].title),
+                )
+            return None
+        candidates = self.villages_by_name.get(str(name), [])
+        if not candidates:
+            self.error(
+                line,
+                "village",
+                ERROR_VILLAGE_UNKNOWN.format(name=name, villages=self.own_village_names),
+            )
+            return None
+        if len(candidates) > 1:
+            self.error(line, "village", ERROR_VILLAGE_AMBIGUOUS.format(name=name))
+            return None
+        village = candidates[0]
+        if not self.village_allowed(village.pk):
+            self.error(line, "village", ERROR_VILLAGE_SCOPE)
+            return None
+        if existing is not None and existing.village_id != village.pk:
+            self.error(
+                line, "village", ERROR_NUMBER_OTHER_VILLAGE.format(village=existing.village.name)
+            )
+            return None
+        return village
+
+    def resolve_group(self, group: _Group, village: Village | None):
+        """The VillagerGroup, ``None`` for an empty cell, or ``...`` when not in the file."""
+        if "group" not in self.columns:
+            return ...
+        name = group.values.get("group")
+        if name is None:
+            return None
+        if village is None:
+            return ...
+        found = self.groups.get((village.pk, str(name)))
+        if found is None:
+            names = "、".join(self.group_names.get(village.pk, [])) or "无"
+            self.error(
+                group.source.get("group", group.line),
+                "group",
+                ERROR_GROUP_UNKNOWN.format(village=village.name, name=name, groups=names),
+            )
+            return ...
+        return found
+
+    def household_value(self, group: _Group, name: str, *, new: bool):
+        """(present, value) of a household field from the ledger, after the empty-cell rule."""
+        if name not in self.columns:
+            return False, None
+        value = group.values.get(name)
+        if not _is_empty(value):
+            return True, value
+        policy, blank = HOUSEHOLD_POLICY[name]
+        if policy == CLEAR:
+            return True, blank
+        if policy == REQUIRED and new:
+            self.error(group.line, name, ERROR_REQUIRED)
+        return False, None
+
+    def new_household(self, group: _Group, village, group_obj) -> Household:
+        household = Household(number=group.number)
+        if village is not None:
+            household.village = village
+        if group_obj is not ... and group_obj is not None:
+            household.group = group_obj
+        for name in HOUSEHOLD_FIELDS:
+            if name == "group":
+                continue
+            present, value = self.household_value(group, name, new=True)
+            if present:
+                setattr(household, name, value)
+            elif name not in self.columns and HOUSEHOLD_POLICY[name][0] == REQUIRED:
+                self.error(
+                    group.line,
+                    "",
+                    ERROR_REQUIRED_COLUMN.format(what="户", title=BY_KEY[name].title),
+                )
+        if village is not None:
+            self.clean_household(group, household)
+        return household
+
+    def clean_household(self, group: _Group, household: Household) -> None:
+        # Cells with an error on any row of the household are not reported again.
+        for row in group.rows:
+            for e in row.errors:
+                self.error_keys.add((group.line, e.key))
+        try:
+            household.full_clean(
+                exclude=HOUSEHOLD_NOT_CHECKED, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            self.model_errors(exc, group.line, Household, member=False)
+
+    def has_cell_error(self, group: _Group, key: str) -> bool:
+        return any(e.key == key for row in group.rows for e in row.errors)
+
+    def diff_household(self, group: _Group, household: Household, group_obj) -> list:
+        changes = []
+        for name in HOUSEHOLD_FIELDS:
+            if name == "group":
+                if group_obj is ...:
+                    continue
+                old, new = household.group, group_obj
+                if (old.pk if old else None) != (new.pk if new else None):
+                    changes.append((name, old, new))
+                continue
+            present, value = self.household_value(group, name, new=False)
+            if not present:
+                continue
+            old = getattr(household, name)
+            if old != value:
+                changes.append((name, old, value))
+        if not changes:
+            return changes
+        for name, _old, new in changes:
+            setattr(household, name, new)
+        self.clean_household(group, household)
+        return changes
+
+    def check_heads(self, group: _Group, heads: list[LedgerRow]) -> None:
+        values = group.values
+        if not heads and not any((r.line, "relation") in self.error_keys for r in group.rows):
+            self.error(group.line, "relation", ERROR_NO_HEAD)
+        for row in heads[1:]:
+            self.error(row.line, "relation", ERROR_TWO_HEADS.format(row=heads[0].line), member=True)
+        head_name = values.get("head_name")
+        if head_name is not None and heads:
+            actual = heads[0].values.get("name")
+            if actual is not None and str(head_name) != str(actual):
+                self.error(
+                    group.source.get("head_name", group.line),
+                    "head_name",
+                    ERROR_HEAD_NAME.format(given=head_name, actual=actual),
+                )
+        size = values.get("size")
+        if size is not None and size != len(group.rows):
+            self.error(
+                group.source.get("size", group.line),
+                "size",
+                ERROR_SIZE.format(given=size, actual=len(group.rows)),
+            )
+
+    def start_date(self, group: _Group) -> date | None:
+        """Registration date of a new household (see the module docstring)."""
+        year = group.values.get("identified_year")
+        if not isinstance(year, int):
+            return None
+        joined = [
+            r.values["joined_on"]
+            for r in group.rows
+            if isinstance(r.values.get("joined_on"), date) and r.values["joined_on"].year == year
+        ]
+        return min(joined) if joined else date(year, 1, 1)
+
+    # -- members ---------------------------------------------------------------
+
+    def member_value(self, row: LedgerRow, name: str, *, new: bool):
+        if name not in self.columns:
+            return False, None
+        value = row.values.get(name)
+        if not _is_empty(value):
+            if name == "disability_grade":
+                value = int(value)
+            return True, value
+        policy, blank = MEMBER_POLICY[name]
+        if policy == CLEAR:
+            return True, blank
+        if (
+            policy == REQUIRED
+            and new
+            and name != "joined_on"
+            and (row.line, name) not in self.error_keys
+        ):
+            self.error(row.line, name, ERROR_REQUIRED, member=True)
+        return False, None
+
+    def plan_member(self, group, row, household, existing, start) -> str:
+        """Plan one member row: "new", "changed", "unchanged" or "error"."""
+        bad = {e.key for e in row.errors}
+        number = row.values.get("id_number")
+        if not number:
+            if "id_number" not in bad:
+                self.error(row.line, "id_number", ERROR_REQUIRED, member=True)
+            return "error"
+        if row.line in self.duplicates:
+            return "error"
+        mine = self.members.get(existing.pk, []) if existing is not None else []
+        current = [m for m in mine if m.id_number == number]
+        active = next((m for m in current if m.left_on is None or m.left_on > self.on), None)
+        registered_in = self.registered.get(number)
+        if active is None and registered_in is not None:
+            self.error(row.line, "id_number", ERROR_ID_REGISTERED, member=True)
+            return "error"
+        if active is None and current:
+            self.error(
+                row.line, "id_number", ERROR_ID_LEFT.format(date=current[-1].left_on), member=True
+            )
+            return "error"
+        if active is not None:
+            return self.diff_member(group, row, active, bad)
+        return self.new_member(group, row, household, existing, start, bad)
+
+    def new_member(self, group, row, household, existing, start, bad) -> str:
+        number = row.values["id_number"]  # valid: the reader parsed it
+        fields = {}
+        for name in MEMBER_FIELDS:
+            if name in bad:
+                continue
+            present, value = self.member_value(row, name, new=True)
+            if present:
+                fields[name] = value
+            elif (
+                name not in self.columns
+                and MEMBER_POLICY[name][0] == REQUIRED
+                and name != "joined_on"
+            ):
+                self.error(
+                    row.line,
+                    "",
+                    ERROR_REQUIRED_COLUMN.format(what="成员", title=BY_KEY[name].title),
+                    member=True,
+                )
+        member = Member(
+            household=household,
+            id_number=number,
+            sex=Sex.MALE if int(number[16]) % 2 else Sex.FEMALE,
+            birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
+            **fields,
+        )
+        if member.joined_on is None and "joined_on" not in bad:
+            if existing is None and start is not None:
+                if member.birth_date and member.birth_date > start:
+                    self.error(
+                        row.line,
+                        "joined_on",
+                        ERROR_JOINED_AFTER_START.format(birth=member.birth_date, start=start),
+                        member=True,
+                    )
+                else:
+                    member.joined_on = start
+            elif existing is not None:
+                self.error(row.line, "joined_on", ERROR_JOINED_ON_REQUIRED, member=True)
+        if member.joined_on is not None and member.birth_date == member.joined_on:
+            member.join_reason = JoinReason.BIRTH
+        elif existing is not None:
+            member.join_reason = JoinReason.OTHER
+        try:
+            member.full_clean(
+                exclude=MEMBER_NOT_CHECKED, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            if member.joined_on is None:
+                self.error_keys.add((row.line, "joined_on"))  # reported, or its cause is
+            self.model_errors(exc, row.line, Member, member=True)
+        if row.line in self.member_error_lines:
+            return "error"
+        self.plan.members_new.append(member)
+        label = f"{member.name}({rules.mask_id_number(member.id_number)})"
+        if existing is not None:
+            self.change(group.number, label, "new")
+        self.plan.trace("M+", number)
+        return "new"
+
+    def diff_member(self, group, row, member: Member, bad) -> str:
+        changes = []
+        for name in MEMBER_FIELDS:
+            if name in bad:
+                continue
+            present, value = self.member_value(row, name, new=False)
+            if not present:
+                continue
+            old = getattr(member, name)
+            if old != value:
+                changes.append((name, old, value))
+        if row.line in self.member_error_lines:
+            return "error"
+        if not changes:
+            return "unchanged"
+        # The member as the registry knows them, before the change.
+        label = f"{member.name}({rules.mask_id_number(member.id_number)})"
+        for name, _old, new in changes:
+            setattr(member, name, new)
+        try:
+            member.full_clean(
+                exclude=MEMBER_NOT_CHECKED, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            self.model_errors(exc, row.line, Member, member=True)
+            return "error"
+        self.plan.members_changed.append(member)
+        self.plan.member_fields.update(name for name, _o, _n in changes)
+        for name, old, new in changes:
+            self.change(
+                group.number,
+                label,
+                "changed",
+                field_label(Member, name),
+                display(Member, name, old),
+                display(Member, name, new),
+            )
+            self.plan.trace("M", member.pk, name, repr(old), repr(new))
+        return "changed"
+
+    def count_members(self, results: list[str]) -> None:
+        for result in results:
+            self.counts["members"][result] += 1
+
+    def report_absent(self, group: _Group, existing: Household | None) -> None:
+        if existing is None:
+            return
+        in_file = {r.values.get("id_number") for r in group.rows}
+        for member in self.members.get(existing.pk, []):
+            # Only members on the date: not those who left, nor those joining later.
+            if member.left_on is not None and member.left_on <= self.on:
+                continue
+            if member.joined_on > self.on:
+                continue
+            if member.id_number in in_file:
+                continue
+            self.plan.absent_total += 1
+            self.counts["members"]["left"] += 1
+            self.plan.trace("A", member.pk)
+            if len(self.plan.absent) < MAX_PREVIEW_ABSENT:
+                self.plan.absent.append(
+                    {
+                        "number": existing.number,
+                        "name": member.name,
+                        "id_number": rules.mask_id_number(member.id_number),
+                        "relation": display(Member, "relation", member.relation),
+                        "note": str(ABSENT_NOTE),
+                    }
+                )
+
+    # -- income and status -----------------------------------------------------
+
+    def plan_income(self, group: _Group, household: Household, existing) -> str | None:
+        present = [name for name in INCOME_FIELDS if name in self.columns]
+        if not present:
+            return None
+        values = group.values
+        amounts = {name: values.get(name) for name in present}
+        if all(v is None for v in amounts.values()):
+            return None
+        net = rules.IncomeComponents(
+            wage=amounts.get("wage_income") or ZERO,
+            production_income=amounts.get("production_income") or ZERO,
+            production_cost=amounts.get("production_cost") or ZERO,
+            property_income=amounts.get("property_income") or ZERO,
+            transfer_income=sum(
+                (amounts.get(name) or ZERO for name in HouseholdIncome.TRANSFER_FIELDS), ZERO
+            ),
+        ).net_income
+        given = values.get("per_capita_income")
+        if given is not None:
+            computed = rules.per_capita_income(net, len(group.rows))
+            if computed is not None and abs(given - computed) > Decimal("0.01"):
+                self.error(
+                    group.source.get("per_capita_income", group.line),
+                    "per_capita_income",
+                    ERROR_PER_CAPITA.format(
+                        given=f"{given:.2f}",
+                        computed=computed,
+                        net=f"{net:.2f}",
+                        size=len(group.rows),
+                    ),
+                )
+        year = values.get("income_year")
+        if year is None:
+            if not self.has_cell_error(group, "income_year"):
+                self.error(
+                    group.source.get("wage_income", group.line), "income_year", ERROR_INCOME_YEAR
+                )
+            return None
+        income = self.incomes.get((existing.pk, year)) if existing is not None else None
+        if income is None:
+            income = HouseholdIncome(
+                household=household,
+                year=year,
+                assessed_on=date(year, 12, 31),
+                **{name: amount or ZERO for name, amount in amounts.items()},
+            )
+            try:
+                income.full_clean(
+                    exclude=INCOME_NOT_CHECKED, validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                self.model_errors(exc, group.line, HouseholdIncome, member=False)
+                return "error"
+            self.plan.incomes_new.append(income)
+            self.counts["incomes"]["new"] += 1
+            if existing is not None:
+                self.change(group.number, "", "new", f"{year}年家庭收入")
+            self.plan.trace("I+", group.number, year)
+            return "new"
+        changes = []
+        for name, amount in amounts.items():
+            amount = amount or ZERO
+            if getattr(income, name) != amount:
+                changes.append((name, getattr(income, name), amount))
+        if not changes:
+            self.counts["incomes"]["unchanged"] += 1
+            return "unchanged"
+        for name, _old, new in changes:
+            setattr(income, name, new)
+        self.plan.incomes_changed.append(income)
+        self.plan.income_fields.update(name for name, _o, _n in changes)
+        self.counts["incomes"]["changed"] += 1
+        for name, old, new in changes:
+            self.change(
+                group.number,
+                "",
+                "changed",
+                f"{year}年{field_label(HouseholdIncome, name)}",
+                f"{old:.2f}",
+                f"{new:.2f}",
+            )
+            self.plan.trace("I", income.pk, name, str(old), str(new))
+        return "changed"
+
+    def plan_status_new(self, group: _Group, household: Household, start) -> None:
+        line = group.source.get("status", group.line)
+        if "status" not in self.columns:
+            self.error(
+                group.line,
+                "",
+                ERROR_REQUIRED_COLUMN.format(what="户", title=BY_KEY["status"].title),
+            )
+            return
+        status = group.values.get("status")
+        if status is None:
+            if not self.has_cell_error(group, "status"):
+                self.error(line, "status", ERROR_STATUS_REQUIRED)
+            return
+        if status not in REGISTERED_STATUSES:
+            self.error(
+                line,
+                "status",
+                ERROR_STATUS_NOT_REGISTERED.format(status=PovertyStatus(status).label),
+            )
+            return
+        if start is None:
+            return  # 识别年度 is missing: reported on its cell
+        self.plan.periods_new.append(
+            HouseholdStatusPeriod(
+                household=household,
+                status=status,
+                valid_from=start,
+                reason=NEW_HOUSEHOLD_REASON,
+                recorded_by=self.user,
+            )
+        )
+        self.plan.trace("S+", group.number)
+
+    def check_status(self, group: _Group, household: Household) -> None:
+        status = group.values.get("status")
+        if status is None:
+            return
+        if status != self.status.get(household.pk):
+            self.error(group.source.get("status", group.line), "status", ERROR_STATUS_CHANGE)
+
+
+def ledger_plan(
+    *,
+    parsed: ParsedLedger,
+    user,
+    on: date,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
+    """Plan the import of ``parsed`` by ``user`` as of ``on``; writes nothing.
+
+    ``user`` is the uploader: their villages bound what the file may touch.
+    ``progress`` (optional) is called with a percentage as the plan advances.
+    """
+    return _Planner(parsed, user, on, progress).run()
