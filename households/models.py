@@ -599,8 +599,10 @@ class Member(models.Model):
     def save(self, *args, **kwargs):
         # Sex and birth date are never entered: they are read off the ID
         # number, so the two can never disagree.
-        info = rules.parse_id_number(self.id_number)
-        self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+        checked = getattr(self, "_id_number_checked", None)
+        if not (checked and checked == (self.id_number, None) and self.birth_date and self.sex):
+            info = rules.parse_id_number(self.id_number)
+            self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
         super().save(*args, **kwargs)
 
     def derive_from_id_number(self) -> None:

@@ -21,3 +21,9 @@ def demo_town(django_db_setup, django_db_blocker):
 def fast_password_hasher(settings):
     # PBKDF2 is slow by design; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    # Uploaded ledgers and evidence files go to a temporary folder, never the checkout.
+    settings.MEDIA_ROOT = tmp_path / "media"
