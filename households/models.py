@@ -282,24 +282,12 @@ class HouseholdQuerySet(models.QuerySet):
         ids = Household.objects.filter(scope | assigned).values("pk")
         return self.filter(pk__in=ids)
 
-    def editable_by(self, user):
-        """Households ``user`` may change: visible ones, with the change permission."""
-        if not (user and user.is_authenticated and user.has_perm("households.change_household")):
-            return self.none()
-        return self.visible_to(user)
-
-    def registered_on(self, on: date):
-        """Households that are registered poor households on the given date."""
-        from households.selectors import registered_q
-
-        return self.filter(registered_q(on))
-
     def with_status_on(self, on: date):
         """Annotate ``status_on`` with the status in force on the given date."""
+        from households.selectors import period_covers_q
+
         period = HouseholdStatusPeriod.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
-            household=models.OuterRef("pk"),
-            valid_from__lte=on,
+            period_covers_q(on), household=models.OuterRef("pk")
         )
         return self.annotate(status_on=models.Subquery(period.values("status")[:1]))
 
@@ -410,19 +398,6 @@ class Household(models.Model):
             errors["other_causes"] = _("未知的致贫原因:%(causes)s") % {"causes": "、".join(bad)}
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def registry_attribute_code(self):
-        status = self.current_status
-        return rules.registry_attribute_code(self.attribute, status) if status else ""
-
-    @property
-    def current_status(self):
-        """Status of the open period (uses a prefetched ``status_periods`` if present)."""
-        for period in self.status_periods.all():
-            if period.valid_to is None:
-                return period.status
-        return None
 
 
 class HouseholdStatusPeriod(models.Model):
