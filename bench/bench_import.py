@@ -623,24 +623,11 @@ def verify_import(villages: dict[str, int], members: int, seed: int) -> tuple[in
 # (d) django-import-export's default ModelResource
 # --------------------------------------------------------------------------
 
-MEMBER_FIELDS = (
-    "household",
-    "name",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "health",
-    "illness",
-    "disability_kind",
-    "disability_grade",
-    "labour",
-    "education_level",
-    "school_status",
-    "medical_insurance",
-    "on_dibao",
-    "on_tekun",
-    "joined_on",
-)
+
+def member_fields() -> tuple[str, ...]:
+    from households.models import MEMBER_ATTRIBUTE_FIELDS
+
+    return ("household", "name", "id_number", *MEMBER_ATTRIBUTE_FIELDS, "joined_on")
 
 
 def member_resource():
@@ -658,7 +645,7 @@ def member_resource():
         class Meta:
             model = Member
             import_id_fields = ("id_number",)
-            fields = MEMBER_FIELDS
+            fields = member_fields()
 
     return MemberResource()
 
@@ -673,14 +660,13 @@ def import_export_run(villages: dict[str, int], members: int, seed: int, sample:
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Member._meta.db_table}")  # noqa: S608 (model's own table)
-    dataset = tablib.Dataset(headers=list(MEMBER_FIELDS))
+    names = member_fields()
+    dataset = tablib.Dataset(headers=list(names))
     for h, people in LedgerGenerator(villages, seed).households(members):
         for m in people:
             if len(dataset) >= sample:
                 break
-            dataset.append(
-                [h["number"] if name == "household" else m[name] for name in MEMBER_FIELDS]
-            )
+            dataset.append([h["number"] if name == "household" else m[name] for name in names])
         if len(dataset) >= sample:
             break
     resource = member_resource()

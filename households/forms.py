@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from households import rules
 from households.choices import PovertyCause, PovertyStatus
-from households.models import GuaranteeAssessment, Household, HouseholdIncome, Member
+from households.models import (
+    MEMBER_ATTRIBUTE_FIELDS,
+    GuaranteeAssessment,
+    Household,
+    HouseholdIncome,
+    Member,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -66,19 +72,8 @@ class MemberForm(forms.ModelForm):
         fields = [
             "name",
             "id_number",
-            "relation",
-            "ethnicity",
             "phone",
-            "health",
-            "illness",
-            "disability_kind",
-            "disability_grade",
-            "labour",
-            "education_level",
-            "school_status",
-            "medical_insurance",
-            "on_dibao",
-            "on_tekun",
+            *MEMBER_ATTRIBUTE_FIELDS,
             "joined_on",
             "join_reason",
             "deceased_on",

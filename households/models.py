@@ -459,6 +459,24 @@ class HouseholdStatusPeriod(models.Model):
         return f"{self.household} {self.get_status_display()} {self.valid_from}"
 
 
+#: A member's own attributes (not identity, dates or household): the fields
+#: the edit form, the admin resource and the ledger import all carry.
+MEMBER_ATTRIBUTE_FIELDS = (
+    "relation",
+    "ethnicity",
+    "health",
+    "illness",
+    "disability_kind",
+    "disability_grade",
+    "labour",
+    "education_level",
+    "school_status",
+    "medical_insurance",
+    "on_dibao",
+    "on_tekun",
+)
+
+
 class MemberQuerySet(models.QuerySet):
     def present_on(self, on: date):
         """Members belonging to their household on the given date."""

@@ -68,6 +68,7 @@ from households.ledger.columns import BY_KEY, HOUSEHOLD_COLUMNS
 from households.ledger.types import CellError, LedgerRow, ParsedLedger
 from households.models import (
     INCOME_MONEY_FIELDS,
+    MEMBER_ATTRIBUTE_FIELDS,
     Household,
     HouseholdIncome,
     HouseholdStatusPeriod,
@@ -126,22 +127,7 @@ HOUSEHOLD_FIELDS = (
     "other_causes",
     "phone",
 )
-MEMBER_FIELDS = (
-    "name",
-    "relation",
-    "ethnicity",
-    "health",
-    "illness",
-    "disability_kind",
-    "disability_grade",
-    "labour",
-    "education_level",
-    "school_status",
-    "medical_insurance",
-    "on_dibao",
-    "on_tekun",
-    "joined_on",
-)
+MEMBER_FIELDS = ("name", *MEMBER_ATTRIBUTE_FIELDS, "joined_on")
 INCOME_FIELDS = INCOME_MONEY_FIELDS
 
 
