@@ -15,4 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("households.urls")),
     path("ledger/", include("households.ledger.urls")),
+    path("measures/", include("measures.urls")),
+    path("rectification/", include("rectification.urls")),
+    path("census/", include("census.urls")),
 ]

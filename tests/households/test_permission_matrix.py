@@ -3,6 +3,8 @@
 A URL added to the site without a row here fails ``test_every_url_is_in_the_matrix``.
 """
 
+import importlib
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -51,6 +53,16 @@ POST_MATRIX = {
 }
 
 
+# Each app's pages keep their rows in ``tests/<app>/matrix.py``: ``MATRIX``,
+# ``POST_MATRIX`` and ``url_kwargs(name, town)`` (the objects in its URLs).
+APP_MATRICES = [
+    importlib.import_module(f"tests.{app}.matrix") for app in ("measures", "rectification", "census")
+]
+for _app in APP_MATRICES:
+    MATRIX.update(_app.MATRIX)
+    POST_MATRIX.update(_app.POST_MATRIX)
+
+
 def site_url_names():
     """Names of every URL of the site outside the Django admin."""
     names = []
@@ -83,6 +95,9 @@ def ledger_import():
 def url_for(name, town):
     if name in ("ledger:detail", "ledger:errors", "ledger:confirm", "ledger:cancel"):
         return reverse(name, kwargs={"pk": ledger_import().pk})
+    for app in APP_MATRICES:
+        if name in app.MATRIX or name in app.POST_MATRIX:
+            return reverse(name, kwargs=app.url_kwargs(name, town))
     household = town["household"]
     member = household.members.get(relation="head")
     kwargs = {
