@@ -8,13 +8,21 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from households.models import Household
-from measures.models import ApplicationStatus, Kind, MeasureApplication, Programme
+from households.models import Household, Village
+from measures.models import ApplicationStatus, Category, Kind, MeasureApplication, Programme
 
 ZERO = Decimal("0")
 
 #: Measures that have not landed yet: their income is still to come.
 PENDING_STATUSES = (ApplicationStatus.PLANNED, ApplicationStatus.IN_PROGRESS)
+#: Every status but cancelled: the applications that count in any total.
+LIVE_STATUSES = (*PENDING_STATUSES, ApplicationStatus.COMPLETED)
+
+
+def live_q(prefix: str = "") -> Q:
+    """An application that counts: not cancelled (written positively, so that
+    it stays false on the NULL rows of an outer join)."""
+    return Q(**{f"{prefix}status__in": LIVE_STATUSES})
 
 
 def renovation_completed_q(on: date, prefix: str = "") -> Q:
@@ -110,3 +118,113 @@ def renovations_by_kind(*, year: int) -> dict[str, tuple[int, int]]:
         )
     )
     return {row["renovation_kind"]: (row["households"], row["completed"]) for row in rows}
+
+
+# --------------------------------------------------------------------------
+# For the leaders' dashboard: one query each, whatever the size of the town
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryTotals:
+    """The live applications of one category of programmes in a year.
+
+    ``households``: distinct households with at least one application;
+    ``persons``: distinct members named on person-targeted applications (a
+    household-targeted application names no member and adds no person);
+    ``applications`` and ``completed``: applications; ``funds``: their amounts.
+    """
+
+    category: str
+    label: str
+    households: int
+    persons: int
+    applications: int
+    completed: int
+    funds: Decimal
+
+
+def category_totals(*, year: int) -> list[CategoryTotals]:
+    """Per category of the programmes of ``year``, in the order of ``Category``; one query.
+
+    Categories without a programme that year are absent; a category whose
+    programmes have no application yet has zeros. Cancelled applications
+    never count.
+    """
+    live = live_q("applications__")
+    rows = (
+        Programme.objects.filter(year=year)
+        .order_by()
+        .values("category")
+        .annotate(
+            n_households=Count("applications__household", filter=live, distinct=True),
+            n_persons=Count("applications__member", filter=live, distinct=True),
+            n_applications=Count("applications", filter=live),
+            n_completed=Count(
+                "applications", filter=Q(applications__status=ApplicationStatus.COMPLETED)
+            ),
+            funds=Sum("applications__amount", filter=live),
+        )
+    )
+    by_category = {row["category"]: row for row in rows}
+    return [
+        CategoryTotals(
+            category=category.value,
+            label=str(category.label),
+            households=row["n_households"],
+            persons=row["n_persons"],
+            applications=row["n_applications"],
+            completed=row["n_completed"],
+            funds=row["funds"] or ZERO,
+        )
+        for category in Category
+        if (row := by_category.get(category.value)) is not None
+    ]
+
+
+@dataclass(frozen=True)
+class VillageMeasureTotals:
+    """The live applications of a year to the households of one village.
+
+    Same definitions as :class:`CategoryTotals` (persons: members named on
+    person-targeted applications); the village is the household's registered
+    village.
+    """
+
+    households: int
+    persons: int
+    applications: int
+    completed: int
+    funds: Decimal
+
+
+def village_coverage(*, year: int, village_ids=None) -> dict[int, VillageMeasureTotals]:
+    """``{village id: totals}`` of the applications of programmes of ``year``; one query.
+
+    Every village (of ``village_ids`` if given) is a key, with zeros when no
+    household of it has an application. Cancelled applications never count.
+    """
+    prefix = "households__measures__"
+    live = live_q(prefix) & Q(**{f"{prefix}programme__year": year})
+    villages = Village.objects.order_by()
+    if village_ids is not None:
+        villages = villages.filter(pk__in=village_ids)
+    rows = villages.values("pk").annotate(
+        n_households=Count(f"{prefix}household", filter=live, distinct=True),
+        n_persons=Count(f"{prefix}member", filter=live, distinct=True),
+        n_applications=Count(f"{prefix}id", filter=live),
+        n_completed=Count(
+            f"{prefix}id", filter=live & Q(**{f"{prefix}status": ApplicationStatus.COMPLETED})
+        ),
+        funds=Sum(f"{prefix}amount", filter=live),
+    )
+    return {
+        row["pk"]: VillageMeasureTotals(
+            households=row["n_households"],
+            persons=row["n_persons"],
+            applications=row["n_applications"],
+            completed=row["n_completed"],
+            funds=row["funds"] or ZERO,
+        )
+        for row in rows
+    }
