@@ -600,6 +600,8 @@ class Member(models.Model):
 
     def derive_from_id_number(self) -> None:
         """Normalise the ID number and read sex and birth date off it, if it is valid."""
+        if getattr(self, "_id_number_checked", None) == (self.id_number, None):
+            return  # parsed already (by the form or the ledger reader)
         try:
             info = rules.parse_id_number(self.id_number)
         except rules.IdNumberError as exc:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from operator import mul
 from types import MappingProxyType
 
 from django.db.models import TextChoices
@@ -131,9 +132,9 @@ def normalize_id_number(raw: str) -> str:
 
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check character (``0``–``9`` or ``X``) for 17 ASCII digits."""
-    if len(first17) != 17 or not all(c in "0123456789" for c in first17):
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("first17 must be exactly 17 ASCII digits")
-    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
 

@@ -131,7 +131,6 @@ def copy_create_with_history(
         "history_type",
         "history_user_id",
     ]
-    history_encoders = [_encoder(f) for f in history_fields]
     # history_date, history_change_reason, history_type, history_user_id
     history_tail = "\t".join(
         [
@@ -143,6 +142,10 @@ def copy_create_with_history(
     )
     encoders = [_encoder(f) for f in fields]
     columns = [opts.pk.column] + [f.column for f in fields]
+    # Each value is encoded once and serves both tables: the historical row
+    # repeats the row's own columns (its tracked fields), in its own order.
+    position = {f.attname: i for i, f in enumerate([opts.pk, *fields])}
+    history_positions = [position[f.attname] for f in history_fields]
     with connection.cursor() as cursor:
         for start in range(0, len(objs), COPY_CHUNK):
             chunk = objs[start : start + COPY_CHUNK]
@@ -150,29 +153,20 @@ def copy_create_with_history(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [opts.db_table, opts.pk.column, len(chunk)],
             )
+            rows = []
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
                 obj._state.db = connection.alias
-            _copy(
-                cursor,
-                opts.db_table,
-                columns,
-                (
-                    "\t".join([str(obj.pk), *[encode(obj) for encode in encoders]]) + "\n"
-                    for obj in chunk
-                ),
-            )
+                rows.append([str(pk), *[encode(obj) for encode in encoders]])
+            _copy(cursor, opts.db_table, columns, ("\t".join(row) + "\n" for row in rows))
             _copy(
                 cursor,
                 history._meta.db_table,
                 history_columns,
                 (
-                    "\t".join([encode(obj) for encode in history_encoders])
-                    + "\t"
-                    + history_tail
-                    + "\n"
-                    for obj in chunk
+                    "\t".join([row[i] for i in history_positions]) + "\t" + history_tail + "\n"
+                    for row in rows
                 ),
             )
     return objs

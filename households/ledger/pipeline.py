@@ -902,6 +902,7 @@ class _Planner:
             birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
             **fields,
         )
+        member._id_number_checked = (number, None)  # the reader parsed it
         if member.joined_on is None and "joined_on" not in bad:
             if existing is None and start is not None:
                 if member.birth_date and member.birth_date > start:
