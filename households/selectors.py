@@ -130,12 +130,22 @@ def sum_tallies(tallies: dict[str, Tally], statuses) -> Tally:
 
 def population_for_year(*, year: int, village_ids=None) -> dict[int, VillagePopulation]:
     """Each village's population row for ``year`` (the latest year ≤ ``year``)."""
-    rows = VillagePopulation.objects.filter(year__lte=year).order_by("village_id", "-year")
+    return population_for_years(years=[year], village_ids=village_ids)[year]
+
+
+def population_for_years(*, years, village_ids=None) -> dict[int, dict[int, VillagePopulation]]:
+    """``population_for_year`` of each of ``years``, in one query."""
+    years = sorted(set(years))
+    latest: dict[int, dict[int, VillagePopulation]] = {year: {} for year in years}
+    if not years:
+        return latest
+    rows = VillagePopulation.objects.filter(year__lte=years[-1]).order_by("village_id", "-year")
     if village_ids is not None:
         rows = rows.filter(village_id__in=village_ids)
-    latest: dict[int, VillagePopulation] = {}
     for row in rows:
-        latest.setdefault(row.village_id, row)
+        for year in years:
+            if row.year <= year:
+                latest[year].setdefault(row.village_id, row)
     return latest
 
 
@@ -163,34 +173,59 @@ def town_incidence(*, on: date, village_ids=None) -> Incidence:
     return Incidence(sum_tallies(tallies, POOR_STATUSES).persons, population)
 
 
-def dibao_tally(*, on: date) -> Tally:
-    """Members of registered households on 低保, and their households, on ``on``."""
+def _in_villages(queryset, village_ids, field: str = "household__village_id"):
+    return queryset if village_ids is None else queryset.filter(**{f"{field}__in": village_ids})
+
+
+def dibao_members(*, on: date, village_ids=None):
+    """Members of registered households on 低保 on ``on``: the one definition
+    behind the town's and each village's 低保 figures."""
     members = Member.objects.filter(
         member_present_q(on),
         on_dibao=True,
         household__in=Household.objects.filter(registered_q(on)),
     )
+    return _in_villages(members, village_ids)
+
+
+def dibao_tally(*, on: date, village_ids=None) -> Tally:
+    """Members of registered households on 低保, and their households, on ``on``."""
+    members = dibao_members(on=on, village_ids=village_ids)
     row = members.aggregate(persons=Count("id"), households=Count("household_id", distinct=True))
     return Tally(row["households"], row["persons"])
 
 
-def tekun_persons(*, on: date) -> int:
+def dibao_tallies_by_village(*, on: date, village_ids=None) -> dict[int, Tally]:
+    """``dibao_tally`` per village id, in one query (villages without 低保 are absent)."""
+    rows = (
+        dibao_members(on=on, village_ids=village_ids)
+        .order_by()
+        .values("household__village_id")
+        .annotate(persons=Count("id"), households=Count("household_id", distinct=True))
+    )
+    return {row["household__village_id"]: Tally(row["households"], row["persons"]) for row in rows}
+
+
+def tekun_persons(*, on: date, village_ids=None) -> int:
     """Members of registered households supported as 特困供养 (五保) on ``on``."""
-    return Member.objects.filter(
+    members = Member.objects.filter(
         member_present_q(on),
         on_tekun=True,
         household__in=Household.objects.filter(registered_q(on)),
-    ).count()
+    )
+    return _in_villages(members, village_ids).count()
 
 
-def students_by_level(*, on: date) -> dict[str, int]:
+def students_by_level(*, on: date, village_ids=None) -> dict[str, int]:
     """Students in school, by level, of households enjoying the policies on ``on``."""
+    members = Member.objects.filter(
+        member_present_q(on),
+        school_status=SchoolStatus.IN_SCHOOL,
+        household__in=Household.objects.filter(enjoying_policy_q(on)),
+    )
     rows = (
-        Member.objects.filter(
-            member_present_q(on),
-            school_status=SchoolStatus.IN_SCHOOL,
-            household__in=Household.objects.filter(enjoying_policy_q(on)),
-        )
+        _in_villages(members, village_ids)
+        .order_by()
         .values("education_level")
         .annotate(n=Count("id"))
     )
