@@ -1,19 +1,21 @@
 """Rectification (问题整改): inspection rounds, the problems they found, and
 the evidence of each problem's rectification."""
 
+import uuid
 from datetime import date
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Household, Village
+from rectification.filetypes import ALLOWED_EXTENSIONS, check_evidence_file
 
-EVIDENCE_EXTENSIONS = ["jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx"]
+EVIDENCE_EXTENSIONS = ALLOWED_EXTENSIONS
 
 
 class InspectionRound(models.Model):
@@ -63,9 +65,26 @@ class ProblemStatus(models.TextChoices):
 
 
 class ProblemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The problems ``user`` may see: the one scoping rule of every page.
+
+        The whole town with ``households.view_all_households`` (administrator,
+        leaders, reviewers); otherwise the problems concerning the villages of
+        the user's profile, and the problems the user is responsible for.
+        """
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.has_perm("households.view_all_households"):
+            return self
+        scope = Q(villages__user_profiles__user=user) | Q(responsible_user=user)
+        # An IN subquery keeps one row per problem however many paths lead to it.
+        return self.filter(pk__in=Problem.objects.filter(scope).values("pk"))
+
     def overdue_on(self, on: date):
-        """Problems not done whose deadline has passed by the given date."""
-        return self.exclude(status=ProblemStatus.DONE).filter(deadline__lt=on)
+        """Problems still open past their deadline on the given date."""
+        from rectification.selectors import overdue_q
+
+        return self.filter(overdue_q(on))
 
 
 class Problem(models.Model):
@@ -105,6 +124,15 @@ class Problem(models.Model):
         related_name="closed_problems",
         verbose_name=_("销号人"),
     )
+    reopen_reason = models.TextField(
+        _("重新打开原因"), blank=True, help_text=_("已销号的问题被重新打开时填写的原因(最近一次)")
+    )
+    version = models.PositiveIntegerField(
+        _("版本号"),
+        default=1,
+        editable=False,
+        help_text=_("每次修改加一,防止两人同时修改时互相覆盖"),
+    )
 
     objects = ProblemQuerySet.as_manager()
     history = HistoricalRecords()
@@ -114,6 +142,10 @@ class Problem(models.Model):
         verbose_name_plural = _("整改问题")
         ordering = ["inspection_round", "category", "id"]
         indexes = [models.Index(fields=["status", "deadline"])]
+        permissions = [
+            ("rectify_problem", _("可整改问题(开始整改、上传佐证材料)")),
+            ("close_problem", _("可核实销号")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=ProblemStatus.DONE)
@@ -147,11 +179,25 @@ class Problem(models.Model):
 def evidence_path(instance, filename):
     # The file's own name is kept only in ``original_name``: stored names are
     # generated, so an upload can never choose where it lands.
-    import uuid
-    from pathlib import PurePath
-
-    suffix = PurePath(filename).suffix.lower()[:10]
+    extension = PurePath(filename).suffix.lower().lstrip(".")
+    suffix = f".{extension}" if extension in ALLOWED_EXTENSIONS else ""
     return f"evidence/{instance.problem_id or 'new'}/{uuid.uuid4().hex}{suffix}"
+
+
+def validate_evidence_upload(value) -> None:
+    """A newly uploaded evidence file must be an allowed kind by its content, within the limit.
+
+    Also guards uploads through the Django admin; the pages go through
+    ``services.evidence_add``, which applies the same check.
+    """
+    if getattr(value, "_committed", True):
+        return  # the stored file, already checked when it was uploaded
+    limit = settings.RECTIFICATION_EVIDENCE_MAX_BYTES
+    upload = value.file
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    upload.seek(0)
+    check_evidence_file(data, name=PurePath(value.name).name, max_bytes=limit)
 
 
 class Evidence(models.Model):
@@ -161,9 +207,16 @@ class Evidence(models.Model):
     file = models.FileField(
         _("佐证材料"),
         upload_to=evidence_path,
-        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)],
+        validators=[validate_evidence_upload],
     )
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(
+        _("文件类型"), max_length=100, blank=True, help_text=_("按文件内容识别的类型")
+    )
+    size = models.PositiveIntegerField(_("文件大小(字节)"), null=True, blank=True)
+    sha256 = models.CharField(
+        _("SHA-256"), max_length=64, blank=True, help_text=_("文件内容的摘要,防止同一文件重复上传")
+    )
     description = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +234,14 @@ class Evidence(models.Model):
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
         ordering = ["problem", "uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem", "sha256"],
+                condition=~Q(sha256=""),
+                name="evidence_unique_file_per_problem",
+                violation_error_message=_("该问题已上传过同一文件"),
+            ),
+        ]
 
     def __str__(self):
         return self.original_name or self.file.name

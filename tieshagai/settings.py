@@ -199,3 +199,7 @@ LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 200_000)
 LEDGER_SYNC_ROWS = envint("LEDGER_SYNC_ROWS", 3_000)
 LEDGER_STALE_MINUTES = envint("LEDGER_STALE_MINUTES", 10)
 LEDGER_MAX_ATTEMPTS = envint("LEDGER_MAX_ATTEMPTS", 3)
+
+# Rectification evidence (整改佐证材料): the largest file accepted. The kinds
+# accepted (images, PDF, Office) are checked by content in rectification.filetypes.
+RECTIFICATION_EVIDENCE_MAX_BYTES = envint("RECTIFICATION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

@@ -1,4 +1,5 @@
-"""Rows of the permission matrix (tests/households/test_permission_matrix.py) for rectification's pages.
+"""Rows of the permission matrix (tests/households/test_permission_matrix.py) for
+rectification's pages.
 
 Roles, in order: anonymous, admin, cadre, cadre2, leader, enumerator, reviewer, helper.
 """
