@@ -128,7 +128,13 @@ class CheckStatus(models.TextChoices):
 
 
 class HouseholdCheck(models.Model):
-    """The census check of one household: enumerator confirms, reviewer decides."""
+    """The census check of one household: the enumerator confirms every item of
+    the checklist and submits; a reviewer approves or sends it back with a note.
+
+    Writes go through ``census.services`` only, which bump ``version`` under a
+    conditional UPDATE (optimistic locking): of two people acting on the same
+    version, one succeeds and the other is told to reload.
+    """
 
     household = models.OneToOneField(
         Household, models.CASCADE, related_name="census_check", verbose_name=_("建档立卡户")
@@ -137,7 +143,10 @@ class HouseholdCheck(models.Model):
         _("核查状态"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.PENDING
     )
     checklist = models.JSONField(
-        _("核查清单"), default=dict, blank=True, help_text=_("核查项 → 是否确认")
+        _("核查清单"),
+        default=dict,
+        blank=True,
+        help_text=_("每个核查项:是否符合(ok)和说明(note),不符合的须有说明"),
     )
     enumerator = models.ForeignKey(
         CensusStaff,
@@ -148,6 +157,15 @@ class HouseholdCheck(models.Model):
         verbose_name=_("核查人"),
     )
     checked_on = models.DateField(_("核查日期"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交账号"),
+        help_text=_("提交核查的系统账号"),
+    )
     reviewer = models.ForeignKey(
         CensusStaff,
         models.PROTECT,
@@ -157,7 +175,17 @@ class HouseholdCheck(models.Model):
         verbose_name=_("审核人"),
     )
     reviewed_on = models.DateField(_("审核日期"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核账号"),
+        help_text=_("审核的系统账号"),
+    )
     review_note = models.TextField(_("审核意见"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -165,6 +193,11 @@ class HouseholdCheck(models.Model):
         verbose_name = _("普查核查")
         verbose_name_plural = _("普查核查")
         ordering = ["household"]
+        permissions = [
+            ("check_household", _("核查户(摸底清查)")),
+            ("review_household", _("审核核查结果")),
+            ("export_census_table", _("导出普查基础表")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="sent_back") | ~Q(review_note=""),
@@ -179,10 +212,14 @@ class HouseholdCheck(models.Model):
     def clean(self):
         errors = {}
         checked = (CheckStatus.CHECKED, CheckStatus.APPROVED, CheckStatus.SENT_BACK)
-        if self.status in checked and not (self.enumerator_id and self.checked_on):
+        if self.status in checked and not (
+            (self.enumerator_id or self.submitted_by_id) and self.checked_on
+        ):
             errors["enumerator"] = _("须先由摸底清查人员核查")
         reviewed = (CheckStatus.APPROVED, CheckStatus.SENT_BACK)
-        if self.status in reviewed and not (self.reviewer_id and self.reviewed_on):
+        if self.status in reviewed and not (
+            (self.reviewer_id or self.reviewed_by_id) and self.reviewed_on
+        ):
             errors["reviewer"] = _("须填写审核人和审核日期")
         if self.status == CheckStatus.SENT_BACK and not self.review_note:
             errors["review_note"] = _("退回修改须填写审核意见")
