@@ -375,7 +375,9 @@ def _claim_for_apply(record: LedgerImport, user, *, background: bool) -> None:
         progress=0,
         # A queued apply has no heartbeat until the worker takes it.
         heartbeat_at=None if background else timezone.now(),
-        attempts=F("attempts") + 1,
+        # Attempts at writing it: the preview's own runs do not count against
+        # the worker's limit (a queued apply has had none yet).
+        attempts=0 if background else 1,
         error_message="",
     )
     record.refresh_from_db()
