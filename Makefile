@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import load-test
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
@@ -19,6 +19,7 @@ help:
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
 	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
 	@echo "                    in a database of its own (tieshagai_bench, created and dropped)"
+	@echo "make load-test      $(LOAD_USERS) users for $(LOAD_SECONDS) s against gunicorn + PostgreSQL (p50/p95/p99)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -76,5 +77,20 @@ BENCH_MEMBERS ?= 100000
 
 bench-import: venv
 	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL)
+
+# The load test: gunicorn (production settings) + PostgreSQL in a database of
+# its own (tieshagai_load), LOAD_USERS users for LOAD_SECONDS seconds on
+# loopback; LOAD_COUNTY generated households besides the demo town.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 60
+LOAD_COUNTY ?= 0
+
+$(VENV)/.installed-load: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,load]"
+	touch $@
+
+load-test: $(VENV)/.installed-load
+	$(PY) bench/load.py --users $(LOAD_USERS) --duration $(LOAD_SECONDS) \
+		--county $(LOAD_COUNTY) --database-url $(PG_URL)
 
 bench: bench-import
