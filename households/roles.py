@@ -51,11 +51,14 @@ ROLE_PERMISSIONS = {
         "households.reveal_id_number",
         "households.export_households",
         "households.import_ledger",
+        # Start the rectification of their village's problems, upload evidence.
+        "rectification.rectify_problem",
     ],
     LEADER: ["households.view_all_households", "households.export_households"],
     ENUMERATOR: [*VIEW_HOUSEHOLD_RECORDS],
     REVIEWER: [*VIEW_HOUSEHOLD_RECORDS, "households.view_all_households"],
-    RESPONSIBLE: [*VIEW_HOUSEHOLD_RECORDS],
+    # Work on the rectification problems they are responsible for.
+    RESPONSIBLE: [*VIEW_HOUSEHOLD_RECORDS, "rectification.rectify_problem"],
 }
 
 
@@ -69,6 +72,14 @@ def _permissions(codes):
 
 def sync_roles(**kwargs) -> None:
     """Create the role groups and set exactly their permissions (idempotent)."""
+    # post_migrate reaches households before the apps installed after it
+    # (measures, rectification, census): create every app's permissions
+    # first, or their groups would silently miss them.
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
     wanted = {
         TOWN_ADMIN: domain,
