@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households.choices import (
     LIFTED_STATUSES,
     POOR_STATUSES,
@@ -202,4 +204,10 @@ def guarantee_record(
 def id_number_reveal(*, member: Member, user, ip_address: str | None = None) -> str:
     """Return the member's full ID number and record who saw it, and when."""
     IdNumberReveal.objects.create(member=member, user=user, ip_address=ip_address)
+    audit_record(
+        action=AuditAction.ID_REVEAL,
+        user=user,
+        obj=member,
+        detail={"household": member.household.number},
+    )
     return member.id_number

@@ -23,6 +23,8 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households import rules, selectors, services
 from households.check_queries import criterion_failed_q, failure_counts_by_village, with_income
 from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyCause, PovertyStatus
@@ -284,11 +286,20 @@ def household_export(request):
             ]
 
     content = write_workbook(title=_("建档立卡户"), headers=headers, rows=rows())
+    count = queryset.count()
     logger.info(
         "export households user=%s filter=%s rows=%s",
         request.user.pk,
         request.GET.urlencode(),
-        queryset.count(),
+        count,
+    )
+    audit_record(
+        action=AuditAction.EXPORT,
+        user=request.user,
+        object_type="households.household",
+        object_label=_("建档立卡户列表"),
+        detail={"view": "households:export", "filter": request.GET.dict(), "on": on},
+        count=count,
     )
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

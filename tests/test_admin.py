@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import tablib
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
@@ -202,6 +203,9 @@ def data(settings, tmp_path):
         size=1,
         file=SimpleUploadedFile("ledger.xlsx", b"PK"),
     )
+    # Login records (django-axes): a failed attempt; the audit trail fills itself.
+    AccessAttempt.objects.create(username="cadre", ip_address="10.0.0.8", failures_since_start=1)
+    AccessFailureLog.objects.create(username="cadre", ip_address="10.0.0.8")
 
     return {"town": town, "village": village, "group": group, "household": household}
 
@@ -220,7 +224,14 @@ def model_from_label(label):
 
 
 # Logs nobody may add to, edit or delete from the admin.
-READ_ONLY = {"households.idnumberreveal", "households.ledgerimport"}
+READ_ONLY = {
+    "households.idnumberreveal",
+    "households.ledgerimport",
+    "audit.auditentry",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 
 
 @pytest.mark.parametrize("label", REGISTERED)

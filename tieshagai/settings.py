@@ -6,10 +6,11 @@ runs as is on an embedded SQLite file; production sets ``DEBUG=0``,
 """
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,14 +66,26 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    # Login lockout (django-axes), Content-Security-Policy (django-csp).
+    "axes",
+    "csp",
+    # Password age and the administrators' roles; the audit trail. Before the
+    # domain apps: their permissions exist when households' post_migrate
+    # (roles.sync_roles) gives them to the administrators' groups.
+    "accounts",
+    "audit",
     "households",
     "measures",
     "rectification",
     "census",
+    "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the application servers themselves (compressed,
+    # cached for ever under hashed names): no shared disk, no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,10 +93,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A password older than PASSWORD_MAX_AGE_DAYS must be changed first.
+    "accounts.middleware.PasswordExpiryMiddleware",
+    # The request (user, address) of every audit entry written while it runs.
+    "audit.middleware.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Records the request's user on every history entry (who changed what).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tieshagai.urls"
@@ -120,6 +140,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --------------------------------------------------------------------------
+# Authentication
+# --------------------------------------------------------------------------
+
+# django-axes first: it refuses a locked-out username before the password is
+# even checked, and records every attempt (axes' access logs and our audit).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
+# Locked per username *and* address together: a village office shares one
+# address, and one colleague's typos (or an insider guessing) must not lock
+# out everyone behind it, nor an account everywhere. Five wrong passwords for
+# one account from one address lock that pair for AXES_COOLOFF_TIME.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+# A user of a shared office computer is shown no one else's username.
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# The rules of a password (a Chinese message each). They apply wherever a
+# password is chosen through a form (password change, the admin's user
+# pages); passwords set by code (the demo logins) are set as given.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -128,7 +175,13 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassesValidator"},
+    # Refuses nothing: Django tells every validator when a password was set,
+    # and this one records the date (the password's age starts there).
+    {"NAME": "accounts.validators.PasswordMaxAgeValidator"},
 ]
+# A password older than this must be changed before anything else is done.
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", 90)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -141,6 +194,24 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# WhiteNoise: in development it finds files as runserver does (no
+# collectstatic); in production it serves the collected STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+# Uploads (ledgers, evidence) are the only files the application servers
+# write: on several servers MEDIA_ROOT is a shared mount, or MEDIA_STORAGE
+# names another Django storage backend (its options come from its own
+# settings).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -156,6 +227,9 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and take the
+# client's address from the last X-Forwarded-For hop (audit, lockout).
+BEHIND_PROXY = envbool("BEHIND_PROXY", False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -163,12 +237,26 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
-    if envbool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
-    }
+# A load balancer's health check speaks plain HTTP to the application server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp 4): everything from this site only; no
+# inline script or style anywhere (templates keep them in static files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Audit trail: entries are kept at least this long (`audit_purge` refuses
+# younger dates; below 180 days is not accepted).
+AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", 180), 180)
 
 # Admin-side import/export (django-import-export): every import in one
 # transaction, and recorded in the change history.

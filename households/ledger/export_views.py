@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households import selectors
 from households.ledger import export
 from households.models import Household, Village
@@ -92,6 +94,20 @@ def _export(request, kind: str, build):
         reveal,
         result.households,
         result.rows,
+    )
+    audit_record(
+        action=AuditAction.EXPORT,
+        user=request.user,
+        object_type="households.household",
+        object_label=village.name if village else _("全部"),
+        detail={
+            "view": f"ledger:{'export' if kind == 'ledger' else 'registry_export'}",
+            "village": village.pk if village else None,
+            "on": on,
+            "full_ids": reveal,
+            "households": result.households,
+        },
+        count=result.rows,
     )
     place = village.name if village else _("全部")
     suffix = _("建档立卡户台账") if kind == "ledger" else _("国家系统格式")

@@ -36,6 +36,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households.ledger.copy import copy_create_with_history
 from households.ledger.models import LedgerImport, LedgerImportStatus
 from households.ledger.pipeline import ImportPlan, among, chunked, ledger_plan
@@ -447,6 +449,16 @@ def ledger_run_apply(
             if plan.has_errors or (expected is not None and plan.fingerprint() != expected):
                 raise _Replanned(plan)
             _write(plan, user=user, record=record)
+            # One entry for the whole import, in its transaction: the rows
+            # themselves are in the change history (reason 台账导入#<id>).
+            audit_record(
+                action=AuditAction.IMPORT,
+                user=user,
+                obj=record,
+                object_label=record.file_name,
+                detail={"counts": plan.counts},
+                count=written_count(plan.counts),
+            )
             done = {
                 "status": Status.APPLIED,
                 "phase": str(PHASE_APPLIED),
@@ -476,6 +488,16 @@ def ledger_run_apply(
         logger.info("ledger apply #%s by user=%s counts=%s", record.pk, user.pk, plan.counts)
     record.refresh_from_db()
     return record
+
+
+def written_count(counts: dict) -> int:
+    """Rows an applied plan wrote: households, members and incomes new or
+    changed, and members who left."""
+    return sum(
+        counts.get(kind, {}).get(change, 0)
+        for kind in ("households", "members", "incomes")
+        for change in ("new", "changed", "left")
+    )
 
 
 def _lock_households(parsed: ParsedLedger) -> None:

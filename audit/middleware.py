@@ -1,0 +1,15 @@
+from audit.context import reset_request, set_request
+
+
+class AuditRequestMiddleware:
+    """Makes the request known to the audit entries written while it is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_request(request)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_request(token)

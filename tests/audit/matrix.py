@@ -1,0 +1,22 @@
+"""Rows of the permission matrix (tests/households/test_permission_matrix.py) for audit's pages.
+
+Roles, in order: anonymous, admin, cadre, cadre2, leader, enumerator, reviewer, helper.
+Only the audit administrator (审计管理员) and superusers (the demo ``admin``)
+read the trail: every business role gets 403.
+"""
+
+LOGIN = 302
+
+MATRIX: dict[str, list[int]] = {
+    "audit:list": [LOGIN, 200, 403, 403, 403, 403, 403, 403],
+    "audit:export": [LOGIN, 200, 403, 403, 403, 403, 403, 403],
+}
+POST_MATRIX: dict[str, list[int]] = {
+    # Read-only pages: nothing to post.
+    "audit:list": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
+}
+
+
+def url_kwargs(name, town):
+    """The URL arguments of page ``name``, from objects of the demo ``town`` fixture."""
+    return {}
