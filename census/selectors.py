@@ -15,13 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 
-from census import quality
-from census.models import CheckStatus
+from census import quality, rules
+from census.models import CensusStaff, CheckStatus, GroupMember, HouseholdCheck, WorkingGroup
 from census.rules import RuleCode
-from households.models import Household, Village
-from households.selectors import registered_q
+from households.choices import LIFTED_STATUSES, REGISTERED_STATUSES, Relation
+from households.models import INCOME_MONEY_FIELDS, Household, Member, Village
+from households.selectors import (
+    household_check,
+    household_size_on,
+    member_present_q,
+    registered_q,
+    status_on,
+)
 
 #: Statuses of a check the enumerator has submitted and not been sent back.
 CHECKED_STATUSES = (CheckStatus.CHECKED, CheckStatus.APPROVED)
@@ -179,3 +186,342 @@ def census_progress_total(rows: Iterable[CensusProgressTotal]) -> CensusProgress
         households_with_violations=sum(r.households_with_violations for r in rows),
         violations_by_rule=by_rule,
     )
+
+
+# --------------------------------------------------------------------------
+# Scope
+# --------------------------------------------------------------------------
+
+
+def census_villages(user):
+    """The villages whose census work ``user`` sees: the whole town with
+    ``households.view_all_households``, otherwise the villages of their profile
+    (an enumerator's assigned villages)."""
+    if user.has_perm("households.view_all_households"):
+        return Village.objects.all()
+    return Village.objects.filter(user_profiles__user=user)
+
+
+def census_households(user):
+    """The households ``user`` may see in the census pages.
+
+    Always within ``Household.objects.visible_to(user)``; without the whole
+    town, only the households of the user's own villages (a household they
+    see as its responsible person in another village is no census work of
+    theirs).
+    """
+    households = Household.objects.visible_to(user)
+    if user.has_perm("households.view_all_households"):
+        return households
+    return households.filter(village__in=census_villages(user).values("pk"))
+
+
+# --------------------------------------------------------------------------
+# The organisation
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    group: WorkingGroup
+    members: list[GroupMember]
+    children: list[GroupNode]
+
+
+@dataclass(frozen=True)
+class VillageStaff:
+    village: Village
+    enumerators: list[CensusStaff]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    groups: list[GroupNode]  # the leading groups (and any group without a parent), in order
+    villages: list[VillageStaff]
+    reviewers: list[CensusStaff]
+
+
+def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
+    """The leading group, its office and working groups with their members and
+    duties; the enumerators of each village and the town's reviewers.
+
+    Four queries (groups, their members, staff, villages if not given).
+    """
+    groups = list(
+        WorkingGroup.objects.prefetch_related("members").order_by("town", "order", "name")
+    )
+    children: dict[int | None, list[WorkingGroup]] = {}
+    for group in groups:
+        children.setdefault(group.parent_id, []).append(group)
+
+    def node(group, seen):
+        # ``seen`` guards against a cycle an admin could enter (A → B → A).
+        kids = [node(c, seen | {c.pk}) for c in children.get(group.pk, []) if c.pk not in seen]
+        return GroupNode(group=group, members=list(group.members.all()), children=kids)
+
+    known = {g.pk for g in groups}
+    roots = [g for g in groups if g.parent_id is None or g.parent_id not in known]
+    if villages is None:
+        villages = Village.objects.order_by("name")
+    villages = list(villages)
+    staff = list(CensusStaff.objects.select_related("village", "user").order_by("name"))
+    by_village: dict[int, list[CensusStaff]] = {}
+    for person in staff:
+        if person.role == CensusStaff.Role.ENUMERATOR:
+            by_village.setdefault(person.village_id, []).append(person)
+    return Organisation(
+        groups=[node(g, {g.pk}) for g in roots],
+        villages=[VillageStaff(v, by_village.get(v.pk, [])) for v in villages],
+        reviewers=[p for p in staff if p.role == CensusStaff.Role.REVIEWER],
+    )
+
+
+# --------------------------------------------------------------------------
+# A village's households: the enumerator's list, the quality worklist
+# --------------------------------------------------------------------------
+
+
+def _head_name():
+    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
+        "left_on", "pk"
+    )
+    return Subquery(head.values("name")[:1])
+
+
+def status_filter_q(status: str) -> Q:
+    """Households whose check is in ``status`` (``pending``: no check submitted yet)."""
+    if status == CheckStatus.PENDING:
+        return Q(census_check__isnull=True) | Q(census_check__status=CheckStatus.PENDING)
+    return Q(census_check__status=status)
+
+
+def village_households(*, households, on: date, status: str = "", rule: str = ""):
+    """The registered households of ``households`` on ``on`` for the village list:
+    check (with its accounts) joined, head's name, members present, a
+    ``breaks_<code>`` flag per SQL rule. Filters: the check's ``status``, a
+    rule ``code`` (R05 cannot be filtered here: see :func:`invalid_id_household_ids`).
+    """
+    queryset = (
+        quality.annotate_rules(households.filter(registered_q(on)), on=on)
+        .select_related("group", "census_check__submitted_by", "census_check__reviewed_by")
+        .annotate(head_name=_head_name())
+    )
+    if status:
+        queryset = queryset.filter(status_filter_q(status))
+    if rule and rule != RuleCode.INVALID_ID:
+        queryset = queryset.filter(quality.rule_q(rule, on=on))
+    return queryset.order_by("number")
+
+
+def rule_codes_of(household, invalid_ids: set[int]) -> list[str]:
+    """The rule codes a row of :func:`village_households` breaks."""
+    codes = [c.value for c in quality.SQL_RULES if getattr(household, f"breaks_{c.value}")]
+    if household.pk in invalid_ids:
+        codes.append(RuleCode.INVALID_ID.value)
+    return quality.codes_in_order(codes)
+
+
+@dataclass(frozen=True)
+class WorklistEntry:
+    household: Household
+    head_name: str
+    codes: list[str]
+
+
+@dataclass(frozen=True)
+class WorklistGroup:
+    rule: rules.QualityRule
+    entries: list[WorklistEntry]
+
+
+def worklist(*, households, on: date) -> list[WorklistGroup]:
+    """The data-quality worklist of ``households`` on ``on``: for every rule
+    broken, the households breaking it (each with all the codes it breaks).
+
+    Four queries whatever the number of households.
+    """
+    breaking = quality.households_breaking(households, on=on)
+    rows = list(
+        households.filter(pk__in=list(breaking))
+        .select_related("village", "group")
+        .annotate(head_name=_head_name())
+        .order_by("number")
+    )
+    groups = []
+    for code in RuleCode:
+        entries = [
+            WorklistEntry(h, h.head_name or "", quality.codes_in_order(breaking[h.pk]))
+            for h in rows
+            if code.value in breaking[h.pk]
+        ]
+        if entries:
+            groups.append(WorklistGroup(rule=rules.RULES[code.value], entries=entries))
+    return groups
+
+
+# --------------------------------------------------------------------------
+# One household's census page
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CensusHouseholdPage:
+    on: date
+    status: str | None
+    result: object  # households.selectors.HouseholdCheckResult
+    members: list[Member]  # present on ``on``
+    findings: tuple[rules.Finding, ...]
+    check: HouseholdCheck | None
+    checklist: dict[str, rules.ItemResult]
+    history: list
+
+
+def census_facts(*, household: Household, on: date):
+    """The facts of :class:`census.rules.CensusFacts` of one household on ``on``,
+    with the lifting check result and the members they were read from."""
+    result = household_check(household=household, on=on)
+    status = status_on(household, on)
+    members = list(household.members.filter(member_present_q(on)).order_by("joined_on", "pk"))
+    income = result.income
+    recorded = income is not None and any(getattr(income, f) for f in INCOME_MONEY_FIELDS)
+    numbers = {m.id_number for m in members}
+    holders = (
+        Member.objects.filter(member_present_q(on), id_number__in=numbers)
+        .order_by()
+        .values("id_number")
+        .annotate(n=Count("pk"))
+    )
+    shared = {row["id_number"]: row["n"] - 1 for row in holders if row["n"] > 1}
+    facts = rules.CensusFacts(
+        on=on,
+        registered=status in REGISTERED_STATUSES,
+        lifted=status in LIFTED_STATUSES,
+        dibao_class=household.dibao_class,
+        lifting=result.check,
+        income_recorded=recorded,
+        poverty_line_set=result.poverty_line is not None,
+        income_size=household_size_on(household, income.assessed_on) if income else None,
+        members=tuple(
+            rules.CensusMember(
+                pk=m.pk,
+                name=m.name,
+                id_number=m.id_number,
+                deceased_on=m.deceased_on,
+                on_dibao=m.on_dibao,
+            )
+            for m in members
+        ),
+        shared_id_numbers=shared,
+    )
+    return facts, result, status, members
+
+
+def household_findings(*, household: Household, on: date) -> tuple[rules.Finding, ...]:
+    """The data-quality rules one household breaks on ``on`` (the pure rules)."""
+    facts, *_rest = census_facts(household=household, on=on)
+    return rules.find_problems(facts)
+
+
+@dataclass(frozen=True)
+class CheckHistoryEntry:
+    when: object
+    who: str
+    status: str
+    note: str
+
+
+def check_history(check: HouseholdCheck | None) -> list[CheckHistoryEntry]:
+    """The workflow of a check, newest first: each status it went through,
+    who moved it there and the reviewer's note (one query)."""
+    if check is None:
+        return []
+    records = list(check.history.select_related("history_user").order_by("history_date", "pk"))
+    entries, previous = [], None
+    for record in records:
+        if previous is not None and (record.status, record.review_note, record.checklist) == (
+            previous.status,
+            previous.review_note,
+            previous.checklist,
+        ):
+            previous = record
+            continue
+        user = record.history_user
+        entries.append(
+            CheckHistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.username) if user else "系统",
+                status=CheckStatus(record.status).label
+                if record.status in CheckStatus.values
+                else record.status,
+                note=record.review_note,
+            )
+        )
+        previous = record
+    entries.reverse()
+    return entries
+
+
+def census_household_page(*, household: Household, on: date) -> CensusHouseholdPage:
+    """Everything the household's census page shows, in a fixed number of queries."""
+    facts, result, status, members = census_facts(household=household, on=on)
+    check = (
+        HouseholdCheck.objects.select_related(
+            "submitted_by", "reviewed_by", "enumerator", "reviewer"
+        )
+        .filter(household=household)
+        .first()
+    )
+    return CensusHouseholdPage(
+        on=on,
+        status=status,
+        result=result,
+        members=members,
+        findings=rules.find_problems(facts),
+        check=check,
+        checklist=rules.checklist_from_json(check.checklist) if check else {},
+        history=check_history(check),
+    )
+
+
+# --------------------------------------------------------------------------
+# The census base table (export)
+# --------------------------------------------------------------------------
+
+
+def base_table_households(*, households, on: date):
+    """The registered households of the export on ``on``, ordered by village and
+    number, with everything a household's columns show (one query)."""
+    queryset = (
+        quality.annotate_rules(households.filter(registered_q(on)), on=on)
+        .with_status_on(on)
+        .select_related(
+            "village",
+            "group",
+            "census_check__submitted_by",
+            "census_check__reviewed_by",
+            "census_check__enumerator",
+            "census_check__reviewer",
+        )
+        .annotate(head_name=_head_name())
+    )
+    return queryset.order_by("village__name", "number")
+
+
+def base_table_members(*, households, on: date) -> dict[int, list[Member]]:
+    """Members present on ``on`` of the registered households, head first (one query)."""
+    members = (
+        Member.objects.filter(member_present_q(on))
+        .filter(household__in=households.filter(registered_q(on)).values("pk"))
+        .annotate(
+            head_first=Case(
+                When(relation=Relation.HEAD, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("household_id", "head_first", "joined_on", "pk")
+    )
+    grouped: dict[int, list[Member]] = {}
+    for member in members.iterator(chunk_size=5000):
+        grouped.setdefault(member.household_id, []).append(member)
+    return grouped

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from census import views
 
 app_name = "census"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.progress, name="progress"),
+    path("organisation/", views.organisation, name="organisation"),
+    path("villages/<int:pk>/", views.village, name="village"),
+    path("villages/<int:pk>/worklist/", views.worklist, name="worklist"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("households/<int:pk>/submit/", views.submit, name="submit"),
+    path("households/<int:pk>/review/", views.review, name="review"),
+    path("export.xlsx", views.export, name="export"),
+]

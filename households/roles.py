@@ -42,6 +42,10 @@ VIEW_HOUSEHOLD_RECORDS = [
     "measures.view_responsibleperson",
     "rectification.view_problem",
 ]
+# Census staff read the census organisation and checks of their scope.
+VIEW_CENSUS = [
+    f"census.view_{m}" for m in ("workinggroup", "groupmember", "censusstaff", "householdcheck")
+]
 
 ROLE_PERMISSIONS = {
     CADRE: [
@@ -55,8 +59,21 @@ ROLE_PERMISSIONS = {
         "rectification.rectify_problem",
     ],
     LEADER: ["households.view_all_households", "households.export_households"],
-    ENUMERATOR: [*VIEW_HOUSEHOLD_RECORDS],
-    REVIEWER: [*VIEW_HOUSEHOLD_RECORDS, "households.view_all_households"],
+    # Check the households of their villages; export the census base table.
+    ENUMERATOR: [
+        *VIEW_HOUSEHOLD_RECORDS,
+        *VIEW_CENSUS,
+        "census.check_household",
+        "census.export_census_table",
+    ],
+    # Approve or send back the checks of the whole town.
+    REVIEWER: [
+        *VIEW_HOUSEHOLD_RECORDS,
+        "households.view_all_households",
+        *VIEW_CENSUS,
+        "census.review_household",
+        "census.export_census_table",
+    ],
     # Work on the rectification problems they are responsible for.
     RESPONSIBLE: [*VIEW_HOUSEHOLD_RECORDS, "rectification.rectify_problem"],
 }
