@@ -18,4 +18,5 @@ urlpatterns = [
     path("measures/", include("measures.urls")),
     path("rectification/", include("rectification.urls")),
     path("census/", include("census.urls")),
+    path("reports/", include("reports.urls")),
 ]

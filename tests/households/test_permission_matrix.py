@@ -56,7 +56,8 @@ POST_MATRIX = {
 # Each app's pages keep their rows in ``tests/<app>/matrix.py``: ``MATRIX``,
 # ``POST_MATRIX`` and ``url_kwargs(name, town)`` (the objects in its URLs).
 APP_MATRICES = [
-    importlib.import_module(f"tests.{app}.matrix") for app in ("measures", "rectification", "census")
+    importlib.import_module(f"tests.{app}.matrix")
+    for app in ("measures", "rectification", "census", "reports")
 ]
 for _app in APP_MATRICES:
     MATRIX.update(_app.MATRIX)

@@ -1,0 +1,658 @@
+"""Reads of the leaders' dashboard and of the work report.
+
+Nothing is counted here that another module already counts: the registry's
+figures come from ``households.selectors`` (status tallies, incidence,
+populations, 低保/五保, students and the as-of ``Q`` definitions) and
+``households.check_queries`` (the lifting criteria in SQL), the measures'
+from ``measures.selectors``, rectification's from ``rectification.selectors``
+and the census's from ``census.selectors``. This module gathers them for a
+:class:`Scope` (the whole town, or some villages) in a number of queries that
+does not depend on the number of villages or households.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+)
+
+from households import rules
+from households import selectors as registry
+from households.check_queries import criterion_failed_q, with_income
+from households.choices import (
+    ENJOYING_POLICY_STATUSES,
+    LIFTED_STATUSES,
+    POOR_STATUSES,
+    REGISTERED_STATUSES,
+    EducationLevel,
+    PovertyCause,
+    PovertyStatus,
+)
+from households.models import (
+    Household,
+    HouseholdStatusPeriod,
+    Member,
+    PolicyYear,
+    Town,
+    Village,
+    VillagerGroup,
+)
+
+Tally = registry.Tally
+ZERO = Decimal("0")
+
+#: Registration of poor households (建档立卡) began in 2014: the history starts there.
+FIRST_YEAR = 2014
+
+#: Student levels in the order the report lists them.
+STUDENT_LEVELS = (
+    EducationLevel.PRIMARY,
+    EducationLevel.JUNIOR,
+    EducationLevel.SENIOR,
+    EducationLevel.VOCATIONAL,
+    EducationLevel.COLLEGE,
+)
+
+
+# --------------------------------------------------------------------------
+# Scope
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard or report covers: the whole town, or some villages."""
+
+    villages: tuple[Village, ...]
+    whole_town: bool
+
+    @property
+    def village_ids(self) -> list[int] | None:
+        """``None`` for the whole town (no filter at all), else the villages' ids."""
+        return None if self.whole_town else [v.pk for v in self.villages]
+
+    @property
+    def town(self) -> Town | None:
+        return self.villages[0].town if self.villages else None
+
+    @property
+    def single(self) -> Village | None:
+        """The village of a one-village scope (a village's version), else ``None``."""
+        return self.villages[0] if len(self.villages) == 1 and not self.whole_town else None
+
+    @property
+    def name(self) -> str:
+        if self.whole_town:
+            return self.town.name if self.town else ""
+        return "、".join(v.name for v in self.villages)
+
+
+def town_scope() -> Scope:
+    """The whole town: every village (one query)."""
+    return Scope(tuple(Village.objects.select_related("town").order_by("pk")), whole_town=True)
+
+
+def villages_scope(villages) -> Scope:
+    return Scope(tuple(villages), whole_town=False)
+
+
+def _in_scope(queryset, scope: Scope, field: str = "village_id"):
+    ids = scope.village_ids
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+
+def problems_in_scope(scope: Scope):
+    """Rectification problems concerning the scope's villages (all of them for the town)."""
+    from rectification.models import Problem
+
+    if scope.whole_town:
+        return Problem.objects.all()
+    concerning = Problem.objects.filter(villages__in=scope.village_ids).values("pk")
+    return Problem.objects.filter(pk__in=concerning)
+
+
+# --------------------------------------------------------------------------
+# The registry over the years
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """The registry on one date of its history (a year end, or the as-of date)."""
+
+    year: int
+    on: date
+    by_status: dict[str, Tally]
+    population: int | None
+
+    @property
+    def registered(self) -> Tally:
+        return registry.sum_tallies(self.by_status, REGISTERED_STATUSES)
+
+    @property
+    def poor(self) -> Tally:
+        return registry.sum_tallies(self.by_status, POOR_STATUSES)
+
+    @property
+    def lifted(self) -> Tally:
+        return registry.sum_tallies(self.by_status, LIFTED_STATUSES)
+
+    @property
+    def incidence(self) -> registry.Incidence:
+        return registry.Incidence(self.poor.persons, self.population or 0)
+
+    @property
+    def cells(self) -> list[tuple[PovertyStatus, Tally]]:
+        return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
+
+
+def history_dates(on: date) -> list[date]:
+    """Year ends from 2014 until the year before ``on``, then ``on`` itself."""
+    return [date(year, 12, 31) for year in range(FIRST_YEAR, on.year)] + [on]
+
+
+def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, Tally]]:
+    """``households.selectors.town_status_tallies`` on each of ``dates``, in one query.
+
+    The same definitions (a status period covering the date, the members
+    present on it) as conditional counts over one pass of the status periods.
+    """
+    periods = HouseholdStatusPeriod.objects.filter(valid_from__lte=max(dates)).order_by()
+    if village_ids is not None:
+        periods = periods.filter(household__village_id__in=village_ids)
+    counts = {}
+    for i, on in enumerate(dates):
+        covers = registry.period_covers_q(on)
+        present = registry.member_present_q(on, prefix="household__members__")
+        counts[f"h{i}"] = Count("household_id", distinct=True, filter=covers)
+        counts[f"p{i}"] = Count("household__members", filter=covers & present)
+    result: dict[date, dict[str, Tally]] = {on: {} for on in dates}
+    for row in periods.values("status").annotate(**counts):
+        for i, on in enumerate(dates):
+            if row[f"h{i}"]:
+                result[on][row["status"]] = Tally(row[f"h{i}"], row[f"p{i}"])
+    return result
+
+
+def history(*, on: date, village_ids=None) -> list[YearRow]:
+    """The registry at every year end since 2014 and on ``on`` (two queries)."""
+    dates = history_dates(on)
+    tallies = status_tallies_on_dates(dates=dates, village_ids=village_ids)
+    populations = registry.population_for_years(
+        years=[d.year for d in dates], village_ids=village_ids
+    )
+    rows = []
+    for d in dates:
+        pop = populations[d.year]
+        population = sum(p.registered_persons for p in pop.values()) if pop else None
+        rows.append(YearRow(year=d.year, on=d, by_status=tallies[d], population=population))
+    return rows
+
+
+def causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]:
+    """Registered households on ``on`` by main cause of poverty, most frequent first."""
+    households = Household.objects.filter(registry.registered_q(on))
+    if village_ids is not None:
+        households = households.filter(village_id__in=village_ids)
+    rows = households.order_by().values("main_cause").annotate(n=Count("id"))
+    order = PovertyCause.values
+    found = [
+        (PovertyCause(row["main_cause"]), row["n"]) for row in rows if row["main_cause"] in order
+    ]
+    return sorted(found, key=lambda item: (-item[1], order.index(item[0])))
+
+
+def exit_threshold(year: int) -> Decimal | None:
+    """The village exit threshold of ``year`` (data: ``PolicyYear``), or ``None``."""
+    return (
+        PolicyYear.objects.filter(year=year)
+        .values_list("village_exit_threshold", flat=True)
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------
+# The dashboard
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    village: Village
+    by_status: dict[str, Tally]
+    registered: Tally
+    poor: Tally
+    population: int | None
+    incidence: registry.Incidence
+    below_threshold: bool | None
+    dibao: Tally
+    measures: object | None  # measures.selectors.VillageMeasureTotals
+    problems: object | None  # rectification.selectors.VillageProblems
+    census: object | None  # census.selectors.VillageCensusProgress
+
+    @property
+    def cells(self) -> list[tuple[PovertyStatus, Tally]]:
+        """(status, tally) of each registered status, in the registry's order."""
+        return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    on: date
+    year: int
+    scope: Scope
+    threshold: Decimal | None
+    rows: list[VillageRow]
+    by_status: dict[str, Tally]
+    registered: Tally
+    poor: Tally
+    enjoying: Tally
+    incidence: registry.Incidence
+    dibao: Tally
+    tekun_persons: int
+    students: dict[str, int]
+    causes: list[tuple[PovertyCause, int]]
+    history: list[YearRow]
+    measures: list  # measures.selectors.CategoryTotals (whole town only)
+    measures_total: object | None  # VillageMeasureTotals summed over the scope
+    problems: object  # rectification.selectors.ProblemCounts of the scope
+    census_total: object | None
+
+    @property
+    def students_total(self) -> int:
+        return sum(self.students.values())
+
+    @property
+    def statuses(self) -> list[PovertyStatus]:
+        return [PovertyStatus(s) for s in REGISTERED_STATUSES]
+
+    @property
+    def cells(self) -> list[tuple[PovertyStatus, Tally]]:
+        return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
+
+    @property
+    def student_cells(self) -> list[tuple[EducationLevel, int]]:
+        levels = [*STUDENT_LEVELS, *(v for v in self.students if v not in STUDENT_LEVELS)]
+        return [(EducationLevel(v), self.students.get(v, 0)) for v in levels if v]
+
+
+def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
+    """Everything the dashboard shows for ``scope`` as of ``on`` (measures of ``year``)."""
+    from census.selectors import census_progress, census_progress_total
+    from measures.selectors import category_totals, village_coverage
+    from rectification.selectors import problem_counts, village_problem_counts
+
+    ids = scope.village_ids
+    tallies = registry.status_tallies(on=on, village_ids=ids)
+    population = registry.population_for_year(year=on.year, village_ids=ids)
+    threshold = exit_threshold(on.year)
+    dibao = registry.dibao_tallies_by_village(on=on, village_ids=ids)
+    coverage = village_coverage(year=year, village_ids=ids)
+    problems = village_problem_counts(on=on)
+    census = {row.village.pk: row for row in census_progress(on=on, villages=scope.villages)}
+
+    rows = []
+    for village in scope.villages:
+        by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
+        pop = population.get(village.pk)
+        poor = registry.sum_tallies(by_status, POOR_STATUSES)
+        incidence = registry.Incidence(poor.persons, pop.registered_persons if pop else 0)
+        below = None
+        if threshold is not None and incidence.percent is not None:
+            below = rules.incidence_below_exit_threshold(incidence.percent, threshold)
+        rows.append(
+            VillageRow(
+                village=village,
+                by_status=by_status,
+                registered=registry.sum_tallies(by_status, REGISTERED_STATUSES),
+                poor=poor,
+                population=pop.registered_persons if pop else None,
+                incidence=incidence,
+                below_threshold=below,
+                dibao=dibao.get(village.pk, Tally()),
+                measures=coverage.get(village.pk),
+                problems=problems.get(village.pk),
+                census=census.get(village.pk),
+            )
+        )
+    by_status_total: dict[str, Tally] = defaultdict(Tally)
+    for row in rows:
+        for status, tally in row.by_status.items():
+            by_status_total[status] += tally
+    registered = registry.sum_tallies(by_status_total, REGISTERED_STATUSES)
+    poor = registry.sum_tallies(by_status_total, POOR_STATUSES)
+    population_total = sum(p.registered_persons for p in population.values())
+    census_rows = [row.census for row in rows if row.census is not None]
+    return Dashboard(
+        on=on,
+        year=year,
+        scope=scope,
+        threshold=threshold,
+        rows=rows,
+        by_status=dict(by_status_total),
+        registered=registered,
+        poor=poor,
+        enjoying=registry.sum_tallies(by_status_total, ENJOYING_POLICY_STATUSES),
+        incidence=registry.Incidence(poor.persons, population_total),
+        dibao=sum((row.dibao for row in rows), Tally()),
+        tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
+        students=registry.students_by_level(on=on, village_ids=ids),
+        causes=causes(on=on, village_ids=ids),
+        history=history(on=on, village_ids=ids),
+        # Totals per category exist for the whole town; a village's version
+        # shows its own coverage (households, persons, funds, completed).
+        measures=category_totals(year=year) if scope.whole_town else [],
+        measures_total=sum_coverage([row.measures for row in rows if row.measures]),
+        problems=problem_counts(on=on, problems=problems_in_scope(scope)),
+        census_total=census_progress_total(census_rows) if census_rows else None,
+    )
+
+
+def sum_coverage(totals: list):
+    """The measure coverage of several villages (each household is in one village)."""
+    from measures.selectors import VillageMeasureTotals
+
+    return VillageMeasureTotals(
+        households=sum(t.households for t in totals),
+        persons=sum(t.persons for t in totals),
+        applications=sum(t.applications for t in totals),
+        completed=sum(t.completed for t in totals),
+        funds=sum((t.funds for t in totals), ZERO),
+    )
+
+
+# --------------------------------------------------------------------------
+# The work report (工作情况汇报)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureLine:
+    programme: str
+    kind: str
+    status: str  # ApplicationStatus value
+    status_label: str
+    amount: Decimal
+    added_income: Decimal
+    renovation_kind: str
+    note: str
+
+
+@dataclass(frozen=True)
+class NotLiftedHousehold:
+    """One household not lifted on the date, with what the report says of it."""
+
+    household: Household
+    status: str
+    head: Member | None
+    members: list[Member]
+    per_capita_income: Decimal | None
+    poverty_line: Decimal | None
+    failed: list[rules.Criterion]
+    measures: list[MeasureLine]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLiftedHousehold]:
+    """The households not lifted (未脱贫, 返贫) on ``on`` with their members, income,
+    failing criteria and measures of ``year``, in four queries."""
+    from measures.models import MeasureApplication
+    from measures.selectors import live_q
+
+    present = Member.objects.filter(registry.member_present_q(on)).order_by("joined_on", "id")
+    measures = (
+        MeasureApplication.objects.filter(live_q(), programme__year=year)
+        .select_related("programme")
+        .order_by("programme__category", "programme__name", "id")
+    )
+    status = HouseholdStatusPeriod.objects.filter(
+        registry.period_covers_q(on), household=OuterRef("pk")
+    ).values("status")[:1]
+    households = (
+        _in_scope(Household.objects.filter(registry.poor_q(on)), scope)
+        .select_related("village", "natural_village", "residence_village")
+        .annotate(
+            status_on=Subquery(status),
+            **{
+                f"fails_{c.value}": ExpressionWrapper(
+                    criterion_failed_q(c, on=on), output_field=BooleanField()
+                )
+                for c in rules.Criterion
+            },
+        )
+        .prefetch_related(
+            Prefetch("members", queryset=present, to_attr="present_members"),
+            Prefetch("measures", queryset=measures, to_attr="year_measures"),
+        )
+        .order_by("village__pk", "identified_year", "number")
+    )
+    result = []
+    for h in with_income(households, year=on.year):
+        members = h.present_members
+        head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+        result.append(
+            NotLiftedHousehold(
+                household=h,
+                status=h.status_on,
+                head=head,
+                members=members,
+                per_capita_income=h.per_capita_income,
+                poverty_line=h.poverty_line,
+                failed=[c for c in rules.Criterion if getattr(h, f"fails_{c.value}")],
+                measures=[
+                    MeasureLine(
+                        programme=m.programme.name,
+                        kind=m.programme.kind,
+                        status=m.status,
+                        status_label=m.get_status_display(),
+                        amount=m.amount,
+                        added_income=m.added_income,
+                        renovation_kind=m.get_renovation_kind_display()
+                        if m.renovation_kind
+                        else "",
+                        note=m.progress_note,
+                    )
+                    for m in h.year_measures
+                ],
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """Village projects of the scope built by the report's year."""
+
+    purifiers: int
+    purifier_villages: int
+    purifier_years: list[int]
+    tap_water_villages: int
+    tap_water_years: list[int]
+    pv_villages: int
+    pv_capacities: list[Decimal]
+    pv_income_last_year: Decimal | None
+    pv_income_estimate: Decimal | None
+    collective_income_last_year: Decimal | None
+
+
+def project_facts(*, year: int, scope: Scope) -> ProjectFacts:
+    """Water, photovoltaic and collective-economy figures (three queries)."""
+    from measures.models import CollectiveIncome, ProjectIncome, VillageProject
+
+    kinds = VillageProject.ProjectKind
+    projects = list(
+        _in_scope(VillageProject.objects.filter(year__lte=year), scope)
+        .filter(kind__in=[kinds.WATER_PURIFIER, kinds.TAP_WATER, kinds.PHOTOVOLTAIC])
+        .order_by("village_id", "year")
+    )
+    purifiers = [p for p in projects if p.kind == kinds.WATER_PURIFIER]
+    tap = [p for p in projects if p.kind == kinds.TAP_WATER]
+    pv = [p for p in projects if p.kind == kinds.PHOTOVOLTAIC]
+    incomes = ProjectIncome.objects.filter(project__in=[p.pk for p in pv]).values(
+        "year", "is_estimate"
+    )
+    incomes = incomes.filter(year__in=[year - 1, year]).annotate(total=Sum("income"))
+    last_year = sum((r["total"] for r in incomes if r["year"] == year - 1), ZERO) if pv else None
+    estimate = sum((r["total"] for r in incomes if r["year"] == year), ZERO) if pv else None
+    collective = _in_scope(CollectiveIncome.objects.filter(year=year - 1), scope).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return ProjectFacts(
+        purifiers=sum(p.quantity or 0 for p in purifiers),
+        purifier_villages=len({p.village_id for p in purifiers}),
+        purifier_years=sorted({p.year for p in purifiers}),
+        tap_water_villages=len({p.village_id for p in tap}),
+        tap_water_years=sorted({p.year for p in tap}),
+        pv_villages=len({p.village_id for p in pv}),
+        pv_capacities=sorted({p.capacity_kw for p in pv if p.capacity_kw is not None}),
+        pv_income_last_year=last_year,
+        pv_income_estimate=estimate or None,
+        collective_income_last_year=collective,
+    )
+
+
+@dataclass(frozen=True)
+class CensusSummary:
+    leading_group: object | None  # census.models.WorkingGroup
+    leader: object | None  # census.models.GroupMember
+    office: object | None
+    working_groups: list
+    enumerators: int
+    enumerators_per_village: int | None  # the same number in every village, else None
+    reviewers: int
+    progress: object | None  # census.selectors.CensusProgressTotal
+
+
+def census_summary(*, on: date, scope: Scope) -> CensusSummary:
+    """The census organisation, staff and progress of the scope (``census.selectors``)."""
+    from census.models import GroupMember, WorkingGroup
+    from census.selectors import census_progress, census_progress_total, organisation
+
+    org = organisation(villages=scope.villages)
+    kinds = WorkingGroup.GroupKind
+    leading = next((n for n in org.groups if n.group.kind == kinds.LEADING_GROUP), None)
+    children = leading.children if leading else []
+    leader = None
+    if leading is not None:
+        leader = next((m for m in leading.members if m.role == GroupMember.Role.LEADER), None)
+    office = next((n.group for n in children if n.group.kind == kinds.OFFICE), None)
+    per_village = {len(v.enumerators) for v in org.villages}
+    progress = census_progress(on=on, villages=scope.villages)
+    return CensusSummary(
+        leading_group=leading.group if leading else None,
+        leader=leader,
+        office=office,
+        working_groups=[n.group for n in children if n.group.kind == kinds.WORKING_GROUP],
+        enumerators=sum(len(v.enumerators) for v in org.villages),
+        enumerators_per_village=per_village.pop() if len(per_village) == 1 else None,
+        reviewers=len(org.reviewers),
+        progress=census_progress_total(progress) if progress else None,
+    )
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    on: date
+    year: int
+    scope: Scope
+    groups: int
+    population: dict  # registered/resident households/persons, summed
+    by_status: dict[str, Tally]
+    registered: Tally
+    enjoying: Tally
+    incidence: registry.Incidence
+    threshold: Decimal | None
+    dibao: Tally
+    tekun_persons: int
+    students: dict[str, int]
+    category_totals: list  # measures.selectors.CategoryTotals (whole town)
+    programmes: list  # measures.selectors.ProgrammeTotals (whole town)
+    renovations: dict[str, tuple[int, int]]  # whole town
+    coverage: object | None  # VillageMeasureTotals of the scope
+    projects: ProjectFacts
+    not_lifted: list[NotLiftedHousehold]
+    rounds: list  # rectification.selectors.RoundSummary of the year
+    round_villages: dict[int, int]  # round id → villages concerned
+    problems: object  # rectification.selectors.ProblemCounts
+    census: CensusSummary
+
+
+def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
+    """Every figure the work report states, for ``scope`` as of ``on``."""
+    from measures.selectors import (
+        category_totals,
+        programme_totals,
+        renovations_by_kind,
+        village_coverage,
+    )
+    from rectification.models import InspectionRound
+    from rectification.selectors import problem_counts, rounds_summary
+
+    ids = scope.village_ids
+    tallies = registry.town_status_tallies(on=on, village_ids=ids)
+    population_rows = registry.population_for_year(year=on.year, village_ids=ids).values()
+    population = {
+        name: sum(getattr(p, name) for p in population_rows)
+        for name in (
+            "registered_households",
+            "registered_persons",
+            "resident_households",
+            "resident_persons",
+        )
+    }
+    poor = registry.sum_tallies(tallies, POOR_STATUSES)
+    problems = problems_in_scope(scope)
+    rounds = rounds_summary(
+        on=on, problems=problems, rounds=InspectionRound.objects.filter(year=year)
+    )
+    rounds = sorted(
+        (r for r in rounds if r.found),
+        key=lambda r: (r.inspection_round.feedback_on or date.max, r.inspection_round.pk),
+    )
+    round_villages = dict(
+        problems.filter(inspection_round__in=[r.inspection_round for r in rounds])
+        .order_by()
+        .values("inspection_round_id")
+        .annotate(n=Count("villages", distinct=True))
+        .values_list("inspection_round_id", "n")
+    )
+    whole = scope.whole_town
+    return ReportFacts(
+        on=on,
+        year=year,
+        scope=scope,
+        groups=_in_scope(VillagerGroup.objects.all(), scope).count(),
+        population=population,
+        by_status=tallies,
+        registered=registry.sum_tallies(tallies, REGISTERED_STATUSES),
+        enjoying=registry.sum_tallies(tallies, ENJOYING_POLICY_STATUSES),
+        incidence=registry.Incidence(poor.persons, population["registered_persons"]),
+        threshold=exit_threshold(on.year),
+        dibao=registry.dibao_tally(on=on, village_ids=ids),
+        tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
+        students=registry.students_by_level(on=on, village_ids=ids),
+        category_totals=category_totals(year=year) if whole else [],
+        programmes=programme_totals(year=year) if whole else [],
+        renovations=renovations_by_kind(year=year) if whole else {},
+        coverage=sum_coverage(list(village_coverage(year=year, village_ids=ids).values())),
+        projects=project_facts(year=year, scope=scope),
+        not_lifted=not_lifted_households(on=on, year=year, scope=scope),
+        rounds=rounds,
+        round_villages=round_villages,
+        problems=problem_counts(on=on, problems=problems),
+        census=census_summary(on=on, scope=scope),
+    )

@@ -1,0 +1,143 @@
+"""The leaders' dashboard and the work report. Read-only pages (GET and HEAD only).
+
+Who sees what (:func:`report_scope`):
+
+* users who see the whole town (``households.view_all_households``: the
+  town administrator, leaders, census reviewers) get the town's version, or
+  one village's version with ``?village=<id>``;
+* village cadres (who manage the households of the villages of their
+  profile: ``households.change_household``) get their villages' version;
+  ``?village=`` may narrow it to one of them, and any other village is not
+  found (404), as its households are not;
+* everyone else is refused (403): census enumerators have the census pages
+  of their village, responsible persons their own households, and the
+  figures here aggregate whole villages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
+
+from households import selectors as registry
+from households.models import Village
+from reports import charts, selectors
+from reports.docx import report_docx
+from reports.writing import write_report
+
+NOT_FOR_YOU = _lazy("看板和工作汇报按整村汇总,只对镇领导、镇扶贫办、数据审核员和村干部开放")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def report_scope(request) -> selectors.Scope:
+    """The scope the user may see, narrowed by ``?village=`` (see the module's docstring)."""
+    user = request.user
+    wanted = request.GET.get("village", "")
+    if wanted and not wanted.isdigit():
+        raise Http404(_("没有这个村"))
+    if user.has_perm("households.view_all_households"):
+        if not wanted:
+            return selectors.town_scope()
+        village = Village.objects.select_related("town").filter(pk=int(wanted)).first()
+        if village is None:
+            raise Http404(_("没有这个村"))
+        return selectors.villages_scope([village])
+    villages = []
+    if user.has_perm("households.change_household"):
+        villages = list(
+            Village.objects.filter(user_profiles__user=user).select_related("town").order_by("pk")
+        )
+    if not villages:
+        raise PermissionDenied(NOT_FOR_YOU)
+    if wanted:
+        villages = [v for v in villages if v.pk == int(wanted)]
+        if not villages:
+            raise Http404(_("没有这个村,或不在您的管辖范围内"))
+    return selectors.villages_scope(villages)
+
+
+def year_from(request, on: date) -> int:
+    """The measures' year: ``?year=YYYY`` (2000–2100), else the as-of date's year."""
+    value = request.GET.get("year", "")
+    if value.isdigit() and 2000 <= int(value) <= 2100:
+        return int(value)
+    return on.year
+
+
+def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
+    params = {"on": on.isoformat(), "year": year}
+    if request.GET.get("village", "").isdigit():
+        params["village"] = request.GET["village"]
+    return urlencode(params)
+
+
+def _choices(request, scope):
+    """The villages the scope selector offers (the user's own, or all for the town)."""
+    if request.user.has_perm("households.view_all_households"):
+        return list(Village.objects.order_by("pk").values_list("pk", "name"))
+    return [(v.pk, v.name) for v in Village.objects.filter(user_profiles__user=request.user)]
+
+
+@require_safe
+def dashboard(request):
+    on = registry.as_of_from(request)
+    year = year_from(request, on)
+    scope = report_scope(request)
+    data = selectors.dashboard(on=on, year=year, scope=scope)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "on": on,
+            "year": year,
+            "scope": scope,
+            "d": data,
+            "charts": charts.dashboard_charts(data),
+            "query": _query(on, year, scope, request),
+            "village_choices": _choices(request, scope),
+            "selected_village": scope.single,
+            # Links to the household list keep the village of a village's version.
+            "scope_query": f"village={scope.single.pk}&" if scope.single else "",
+        },
+    )
+
+
+@require_safe
+def report(request):
+    on = registry.as_of_from(request)
+    year = year_from(request, on)
+    scope = report_scope(request)
+    work_report = write_report(selectors.report_facts(on=on, year=year, scope=scope))
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "on": on,
+            "year": year,
+            "scope": scope,
+            "report": work_report,
+            "query": _query(on, year, scope, request),
+            "village_choices": _choices(request, scope),
+            "selected_village": scope.single,
+        },
+    )
+
+
+@require_safe
+def report_docx_download(request):
+    on = registry.as_of_from(request)
+    year = year_from(request, on)
+    scope = report_scope(request)
+    work_report = write_report(selectors.report_facts(on=on, year=year, scope=scope))
+    response = HttpResponse(report_docx(work_report), content_type=DOCX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{work_report.title}_{on:%Y%m%d}.docx"
+    )
+    return response
