@@ -12,55 +12,18 @@ from simple_history.models import HistoricalRecords
 
 from households.choices import RenovationKind
 from households.models import YEAR_VALIDATORS, Household, Member, Village, money_field
+from measures import rules
+from measures.choices import (  # noqa: F401  (re-exported: the app's enumerations)
+    LIVE_STATUSES,
+    PENDING_STATUSES,
+    ApplicationStatus,
+    Category,
+    Kind,
+    Target,
+    Unit,
+)
 
 ZERO = Decimal("0")
-
-
-class Category(models.TextChoices):
-    HOUSING = "housing", _("住房安全")
-    MEDICAL = "medical", _("基本医疗")
-    EDUCATION = "education", _("教育")
-    WATER = "water", _("饮水安全")
-    INDUSTRY = "industry", _("产业")
-    EMPLOYMENT = "employment", _("就业")
-    FINANCE = "finance", _("金融")
-    SOCIAL_SECURITY = "social_security", _("兜底保障")
-    CIVIL_RELIEF = "civil_relief", _("民政救助")
-    OTHER = "other", _("其他")
-
-
-class Kind(models.TextChoices):
-    """Finer kind of programme, where reports count them separately."""
-
-    GENERAL = "general", _("一般")
-    RENOVATION = "renovation", _("危房改造")
-    RELOCATION = "relocation", _("易地扶贫搬迁")
-    ENTERPRISE_LINKAGE = "enterprise_linkage", _("农企利益联结")
-    MENU_SUBSIDY = "menu_subsidy", _("菜单式奖补")
-    COLLECTIVE_DIVIDEND = "collective_dividend", _("集体经济分红")
-    PHOTOVOLTAIC = "photovoltaic", _("光伏收益")
-    PUBLIC_WELFARE_POST = "public_post", _("公益岗位")
-    MICROCREDIT = "microcredit", _("扶贫小额信贷")
-    INSURANCE_SUBSIDY = "insurance_subsidy", _("医疗保险补贴")
-    COMMERCIAL_INSURANCE = "commercial_insurance", _("商业补充保险")
-    MEDICINE_DELIVERY = "medicine_delivery", _("上门送药")
-    DISABILITY_SUBSIDY = "disability_subsidy", _("残疾人补贴")
-    STUDENT_SUBSIDY = "student_subsidy", _("学生生活补助")
-    DIBAO_UPGRADE = "dibao_upgrade", _("低保提标")
-    RELIEF = "relief", _("临时救助")
-
-
-class Unit(models.TextChoices):
-    PER_HOUSEHOLD = "household", _("每户")
-    PER_PERSON = "person", _("每人")
-    PER_DAY = "day", _("每人每天")
-    PER_POST_YEAR = "post_year", _("每岗每年")
-    LUMP_SUM = "lump", _("按实际金额")
-
-
-class Target(models.TextChoices):
-    HOUSEHOLD = "household", _("到户")
-    PERSON = "person", _("到人")
 
 
 class ResponsiblePerson(models.Model):
@@ -161,6 +124,9 @@ class Programme(models.Model):
         help_text=_("只在一个村实施的项目填写"),
     )
     description = models.TextField(_("说明"), blank=True)
+    version = models.PositiveIntegerField(
+        _("版本"), default=1, editable=False, help_text=_("每次修改加1,防止两人同时修改互相覆盖")
+    )
 
     history = HistoricalRecords()
 
@@ -185,19 +151,25 @@ class Programme(models.Model):
     def __str__(self):
         return f"{self.year}年{self.name}"
 
+    def clean(self):
+        errors = rules.programme_errors(
+            unit=self.unit, target=self.target, standard=self.standard_amount, days=self.days
+        )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def standard_per_beneficiary(self) -> Decimal:
-        """The amount one household or person receives under the standard."""
-        if self.unit == Unit.PER_DAY:
-            return self.standard_amount * (self.days or 0)
-        return self.standard_amount
+        """The amount one household or person receives under the standard
+        (0 for a lump-sum programme, which has none)."""
+        return self.standard_for(persons=1) or ZERO
 
-
-class ApplicationStatus(models.TextChoices):
-    PLANNED = "planned", _("计划")
-    IN_PROGRESS = "in_progress", _("实施中")
-    COMPLETED = "completed", _("已完成")
-    CANCELLED = "cancelled", _("已取消")
+    def standard_for(self, *, persons: int) -> Decimal | None:
+        """The standard amount of an application covering ``persons`` persons
+        (``rules.standard_amount``); ``None`` for a lump-sum programme."""
+        return rules.standard_amount(
+            unit=self.unit, standard=self.standard_amount, days=self.days, persons=persons
+        )
 
 
 class MeasureApplication(models.Model):
@@ -224,6 +196,11 @@ class MeasureApplication(models.Model):
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.PLANNED,
     )
+    persons = models.PositiveSmallIntegerField(
+        _("受益人数"),
+        default=1,
+        help_text=_("到人的措施为1;按人(按天)计算的到户措施为该户受益人数"),
+    )
     amount = money_field(_("金额(元)"))
     amount_override_reason = models.CharField(
         _("金额调整原因"),
@@ -239,6 +216,8 @@ class MeasureApplication(models.Model):
     planned_on = models.DateField(_("计划日期"), null=True, blank=True)
     started_on = models.DateField(_("开始日期"), null=True, blank=True)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    cancelled_on = models.DateField(_("取消日期"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
     responsible = models.ForeignKey(
         ResponsiblePerson,
         models.SET_NULL,
@@ -248,6 +227,9 @@ class MeasureApplication(models.Model):
         verbose_name=_("责任人"),
     )
     notes = models.TextField(_("备注"), blank=True)
+    version = models.PositiveIntegerField(
+        _("版本"), default=1, editable=False, help_text=_("每次修改加1,防止两人同时修改互相覆盖")
+    )
 
     history = HistoricalRecords()
 
@@ -274,32 +256,92 @@ class MeasureApplication(models.Model):
                 name="application_completed_has_date",
                 violation_error_message=_("已完成的措施须填写完成日期"),
             ),
+            models.CheckConstraint(
+                condition=~Q(status=ApplicationStatus.CANCELLED)
+                | (Q(cancelled_on__isnull=False) & ~Q(cancel_reason="")),
+                name="application_cancelled_has_date_and_reason",
+                violation_error_message=_("取消的措施须填写取消日期和原因"),
+            ),
+            models.CheckConstraint(
+                condition=Q(persons__gte=1),
+                name="application_persons_positive",
+                violation_error_message=_("受益人数至少为1"),
+            ),
+            # A programme is applied once to a person: applying it again to the
+            # same set creates nothing; a cancelled one may be applied anew.
+            # (Once per household is the services' rule, under the programme's
+            # row lock: the database does not refuse a second one there.)
+            models.UniqueConstraint(
+                fields=["programme", "member"],
+                condition=Q(member__isnull=False) & Q(status__in=LIVE_STATUSES),
+                name="application_unique_live_per_member",
+                violation_error_message=_("该成员已有这一项目的措施"),
+            ),
         ]
 
     def __str__(self):
         return f"{self.programme.name} → {self.household}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._snapshot_pricing()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the amount was priced on when loaded: ``clean`` checks the
+        # amount against the standard only when one of these changes, so
+        # that a programme's later change of standard does not block edits
+        # of applications paid under the earlier one.
+        instance._snapshot_pricing()
+        return instance
+
+    def _snapshot_pricing(self):
+        self._priced_on = tuple(self.__dict__.get(f) for f in PRICING_FIELDS)
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._snapshot_pricing()
+
+    def pricing_changed(self) -> bool:
+        return self._state.adding or getattr(self, "_priced_on", None) != tuple(
+            getattr(self, f) for f in PRICING_FIELDS
+        )
 
     def clean(self):
         errors = {}
         if self.member_id and self.household_id and self.member.household_id != self.household_id:
             errors["member"] = _("受益成员不属于该户")
         if self.programme_id:
-            if self.programme.target == Target.PERSON and not self.member_id:
+            programme = self.programme
+            if programme.target == Target.PERSON and not self.member_id:
                 errors["member"] = _("到人的项目须选择受益成员")
-            if self.programme.kind == Kind.RENOVATION and not self.renovation_kind:
+            if programme.target == Target.HOUSEHOLD and self.member_id:
+                errors["member"] = _("到户的项目不选择受益成员")
+            if programme.kind == Kind.RENOVATION and not self.renovation_kind:
                 errors["renovation_kind"] = _("危房改造须选择改造方式")
-            if (
-                self.programme.unit != Unit.LUMP_SUM
-                and self.amount != self.programme.standard_per_beneficiary
-                and not self.amount_override_reason
-            ):
-                errors["amount_override_reason"] = _("金额与项目标准(%(std)s元)不同,请说明原因") % {
-                    "std": self.programme.standard_per_beneficiary
-                }
+            if self.pricing_changed() and self.persons:
+                try:
+                    rules.resolve_amount(
+                        standard=programme.standard_for(persons=self.persons),
+                        amount=self.amount,
+                        override_reason=self.amount_override_reason,
+                    )
+                except rules.RuleViolation as exc:
+                    errors.update(exc.errors)
         if self.status == ApplicationStatus.COMPLETED and not self.completed_on:
             errors["completed_on"] = _("已完成的措施须填写完成日期")
+        if self.status == ApplicationStatus.CANCELLED:
+            if not self.cancelled_on:
+                errors["cancelled_on"] = rules.TRANSITION_ERROR_NO_DATE[ApplicationStatus.CANCELLED]
+            if not self.cancel_reason.strip():
+                errors["cancel_reason"] = rules.TRANSITION_ERROR_NO_REASON
         if errors:
             raise ValidationError(errors)
+
+
+#: The fields an application's amount is priced on (see ``MeasureApplication.clean``).
+PRICING_FIELDS = ("programme_id", "persons", "amount")
 
 
 class VillageProject(models.Model):

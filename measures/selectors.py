@@ -8,15 +8,19 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from households.models import Household, Village
-from measures.models import ApplicationStatus, Category, Kind, MeasureApplication, Programme
+from households.models import Household, Member, Village
+from measures import rules
+from measures.choices import (
+    LIVE_STATUSES,
+    PENDING_STATUSES,
+    ApplicationStatus,
+    Category,
+    Kind,
+    Target,
+)
+from measures.models import MeasureApplication, Programme
 
 ZERO = Decimal("0")
-
-#: Measures that have not landed yet: their income is still to come.
-PENDING_STATUSES = (ApplicationStatus.PLANNED, ApplicationStatus.IN_PROGRESS)
-#: Every status but cancelled: the applications that count in any total.
-LIVE_STATUSES = (*PENDING_STATUSES, ApplicationStatus.COMPLETED)
 
 
 def live_q(prefix: str = "") -> Q:
@@ -67,26 +71,32 @@ class ProgrammeTotals:
     added_income: Decimal
 
 
-def programme_totals(*, year: int, kind: str | None = None) -> list[ProgrammeTotals]:
+def programme_totals(
+    *, year: int, kind: str | None = None, households=None
+) -> list[ProgrammeTotals]:
     """Per programme of ``year``: beneficiaries, progress and funds, in one query.
 
-    Cancelled applications are left out of every figure.
+    Cancelled applications are left out of every figure. ``households``: a
+    ``Household`` queryset to count only their applications (a user's scope).
     """
     programmes = Programme.objects.filter(year=year)
     if kind is not None:
         programmes = programmes.filter(kind=kind)
-    live = ~Q(applications__status=ApplicationStatus.CANCELLED)
+    scope = Q()
+    if households is not None:
+        scope = Q(applications__household__in=households.values("pk"))
+
+    def status_is(status):
+        return Q(applications__status=status) & scope
+
+    live = live_q("applications__") & scope
     programmes = programmes.annotate(
         n_households=Count("applications__household", filter=live, distinct=True),
         n_persons=Count("applications__member", filter=live, distinct=True),
         n_applications=Count("applications", filter=live),
-        n_completed=Count(
-            "applications", filter=Q(applications__status=ApplicationStatus.COMPLETED)
-        ),
-        n_in_progress=Count(
-            "applications", filter=Q(applications__status=ApplicationStatus.IN_PROGRESS)
-        ),
-        n_planned=Count("applications", filter=Q(applications__status=ApplicationStatus.PLANNED)),
+        n_completed=Count("applications", filter=status_is(ApplicationStatus.COMPLETED)),
+        n_in_progress=Count("applications", filter=status_is(ApplicationStatus.IN_PROGRESS)),
+        n_planned=Count("applications", filter=status_is(ApplicationStatus.PLANNED)),
         total_funds=Sum("applications__amount", filter=live),
         total_added_income=Sum("applications__added_income", filter=live),
     ).order_by("category", "name")
@@ -228,3 +238,331 @@ def village_coverage(*, year: int, village_ids=None) -> dict[int, VillageMeasure
         )
         for row in rows
     }
+
+
+# --------------------------------------------------------------------------
+# Scoping
+# --------------------------------------------------------------------------
+
+
+def applications_visible_to(user):
+    """The applications of the households ``user`` may see (``Household.objects.visible_to``)."""
+    return MeasureApplication.objects.filter(
+        household__in=Household.objects.visible_to(user).values("pk")
+    )
+
+
+def programme_totals_for(*, year: int, user) -> list[ProgrammeTotals]:
+    """:func:`programme_totals` counting only the households ``user`` may see.
+
+    Users who see the whole town get the town's totals; a village cadre gets
+    those of their village, a responsible person those of their households.
+    """
+    if user.has_perm("households.view_all_households"):
+        return programme_totals(year=year)
+    return programme_totals(year=year, households=Household.objects.visible_to(user))
+
+
+# --------------------------------------------------------------------------
+# A programme's page
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VillageProgrammeTotals:
+    village_id: int
+    village_name: str
+    households: int
+    persons: int
+    applications: int
+    completed: int
+    funds: Decimal
+
+
+def programme_village_totals(
+    *, programme: Programme, households=None
+) -> list[VillageProgrammeTotals]:
+    """Per village (of the household), a programme's live applications; one query.
+
+    ``households``: a ``Household`` queryset to count only those (the user's scope).
+    """
+    rows = MeasureApplication.objects.filter(live_q(), programme=programme)
+    if households is not None:
+        rows = rows.filter(household__in=households.values("pk"))
+    rows = (
+        rows.order_by("household__village__name")
+        .values("household__village_id", "household__village__name")
+        .annotate(
+            households=Count("household", distinct=True),
+            persons=Count("member", distinct=True),
+            applications=Count("id"),
+            completed=Count("id", filter=Q(status=ApplicationStatus.COMPLETED)),
+            funds=Sum("amount"),
+        )
+    )
+    return [
+        VillageProgrammeTotals(
+            village_id=row["household__village_id"],
+            village_name=row["household__village__name"],
+            households=row["households"],
+            persons=row["persons"],
+            applications=row["applications"],
+            completed=row["completed"],
+            funds=row["funds"] or ZERO,
+        )
+        for row in rows
+    ]
+
+
+# --------------------------------------------------------------------------
+# Applying a programme to many households or persons
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplyTarget:
+    household_id: int
+    member_id: int | None
+    persons: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """What applying a programme to a filtered set would do, before anything is written.
+
+    ``households`` and ``persons``: matched by the filters (persons: the
+    members present on the date, of the matched households or matched
+    themselves for a person-targeted programme); ``deceased``: of those
+    persons, recorded as deceased but still registered; ``already``: matched
+    households or persons that already have a live application of the
+    programme (skipped, so that applying twice does not double); ``empty``:
+    households without a member present, skipped for a per-person standard;
+    ``targets``: the applications to create, with their amounts.
+    """
+
+    programme: Programme
+    on: date
+    households: int
+    persons: int
+    deceased: int
+    already: int
+    empty: int
+    targets: list[ApplyTarget]
+
+    @property
+    def to_create(self) -> int:
+        return len(self.targets)
+
+    @property
+    def households_to_create(self) -> int:
+        return len({t.household_id for t in self.targets})
+
+    @property
+    def persons_to_create(self) -> int:
+        return sum(t.persons for t in self.targets)
+
+    @property
+    def funds(self) -> Decimal:
+        return sum((t.amount for t in self.targets), ZERO)
+
+
+def apply_plan(
+    *,
+    programme: Programme,
+    households,
+    on: date,
+    members_q: Q | None = None,
+    amount: Decimal | None = None,
+) -> ApplyPlan:
+    """The applications that applying ``programme`` to ``households`` on ``on`` creates.
+
+    ``households``: a ``Household`` queryset, already scoped to the user and
+    filtered; a programme run in one village only keeps that village's.
+    ``members_q``: a ``Member`` filter (person-targeted programmes).
+    ``amount``: per application, for a lump-sum programme (no standard).
+    Three queries, however many households.
+    """
+    from households.selectors import member_present_q, members_present_count
+
+    if programme.village_id:
+        households = households.filter(village_id=programme.village_id)
+    live = MeasureApplication.objects.filter(live_q(), programme=programme)
+
+    def priced(persons: int) -> Decimal:
+        standard = programme.standard_for(persons=persons)
+        return standard if standard is not None else (amount or ZERO)
+
+    targets: list[ApplyTarget] = []
+    already = empty = deceased = 0
+    if programme.target == Target.PERSON:
+        members = Member.objects.filter(member_present_q(on), household__in=households.values("pk"))
+        if members_q is not None:
+            members = members.filter(members_q)
+        rows = list(
+            members.order_by("household_id", "pk").values_list("pk", "household_id", "deceased_on")
+        )
+        taken = set(live.filter(member__isnull=False).values_list("member_id", flat=True))
+        for member_id, household_id, deceased_on in rows:
+            deceased += deceased_on is not None and deceased_on <= on
+            if member_id in taken:
+                already += 1
+                continue
+            targets.append(ApplyTarget(household_id, member_id, 1, priced(1)))
+        return ApplyPlan(
+            programme=programme,
+            on=on,
+            households=len({row[1] for row in rows}),
+            persons=len(rows),
+            deceased=deceased,
+            already=already,
+            empty=0,
+            targets=targets,
+        )
+
+    rows = list(
+        households.annotate(present=members_present_count(on))
+        .order_by("pk")
+        .values_list("pk", "present")
+    )
+    taken = set(live.filter(member__isnull=True).values_list("household_id", flat=True))
+    for household_id, size in rows:
+        if household_id in taken:
+            already += 1
+            continue
+        persons = rules.persons_concerned(
+            unit=programme.unit, target=programme.target, household_size=size
+        )
+        if persons < 1:
+            empty += 1
+            continue
+        targets.append(ApplyTarget(household_id, None, persons, priced(persons)))
+    return ApplyPlan(
+        programme=programme,
+        on=on,
+        households=len(rows),
+        persons=sum(size for _pk, size in rows),
+        deceased=0,
+        already=already,
+        empty=empty,
+        targets=targets,
+    )
+
+
+# --------------------------------------------------------------------------
+# 我的帮扶户: a responsible person's households
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyHousehold:
+    """One household of a responsible person, with its lifting check and open measures.
+
+    ``failed``: the criteria the household fails on the date, from the SQL
+    twins of the rules (``households.check_queries``), the same as the
+    household page's check. ``projected_per_capita``: per-capita income once
+    the open measures' added income lands, spread over the members present
+    (as the page's projection); ``projected_passes``: every criterion but
+    income passes and the projected income reaches the line.
+    """
+
+    household: Household
+    status: str | None
+    size: int
+    head_name: str
+    per_capita_income: Decimal | None
+    poverty_line: Decimal | None
+    failed: list
+    open_measures: list
+    planned_added_income: Decimal
+    projected_per_capita: Decimal | None
+
+    @property
+    def passes(self) -> bool:
+        return not self.failed
+
+    @property
+    def projected_passes(self) -> bool:
+        from households.rules import Criterion
+
+        if any(c != Criterion.INCOME for c in self.failed):
+            return False
+        if self.projected_per_capita is None or self.poverty_line is None:
+            return False
+        return self.projected_per_capita >= self.poverty_line
+
+
+def responsible_person_of(user):
+    """The responsible person linked to ``user``'s account, or ``None``."""
+    from measures.models import ResponsiblePerson
+
+    return ResponsiblePerson.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def my_households(*, person, on: date) -> list[MyHousehold]:
+    """The households ``person`` is assigned to on ``on`` (assignment open on that date).
+
+    Two queries, however many households: the households with their status,
+    size, head, income and check failures as annotations, and their open
+    (planned or in-progress) measures.
+    """
+    from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Prefetch, Subquery
+
+    from households import rules as household_rules
+    from households.check_queries import criterion_failed_q, with_income
+    from households.selectors import members_present_count
+
+    assigned = Q(
+        assignments__person=person,
+        assignments__started_on__lte=on,
+    ) & (Q(assignments__ended_on__isnull=True) | Q(assignments__ended_on__gt=on))
+    ids = Household.objects.filter(assigned).values("pk")
+    head = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
+        "left_on", "id"
+    )
+    queryset = (
+        Household.objects.filter(pk__in=ids)
+        .select_related("village", "group")
+        .with_status_on(on)
+        .annotate(
+            head_name=Subquery(head.values("name")[:1]),
+            size_on=members_present_count(on),
+            **{
+                f"fails_{c.value}": ExpressionWrapper(
+                    criterion_failed_q(c, on=on), output_field=BooleanField()
+                )
+                for c in household_rules.Criterion
+            },
+        )
+        .prefetch_related(
+            Prefetch(
+                "measures",
+                queryset=MeasureApplication.objects.filter(status__in=PENDING_STATUSES)
+                .select_related("programme", "member")
+                .order_by("programme__category", "programme__name"),
+                to_attr="open_measures",
+            )
+        )
+        .order_by("village__name", "number")
+    )
+    result = []
+    for h in with_income(queryset, year=on.year):
+        planned = sum((m.added_income for m in h.open_measures), ZERO)
+        projected = None
+        if h.net_income is not None:
+            projected = household_rules.project_income(h.net_income, planned, h.size_on)
+        result.append(
+            MyHousehold(
+                household=h,
+                status=h.status_on,
+                size=h.size_on,
+                head_name=h.head_name or "",
+                per_capita_income=h.per_capita_income,
+                poverty_line=h.poverty_line,
+                failed=[c for c in household_rules.Criterion if getattr(h, f"fails_{c.value}")],
+                open_measures=h.open_measures,
+                planned_added_income=planned,
+                projected_per_capita=projected,
+            )
+        )
+    return result

@@ -1,6 +1,7 @@
 """Reads of the measures against the demo town of the 2020 report."""
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -86,7 +87,9 @@ def test_cancelled_applications_never_count():
     ).first()
     village_id = renovation.household.village_id
     before = village_coverage(year=2020)[village_id]
-    MeasureApplication.objects.filter(pk=renovation.pk).update(status=ApplicationStatus.CANCELLED)
+    MeasureApplication.objects.filter(pk=renovation.pk).update(
+        status=ApplicationStatus.CANCELLED, cancelled_on=date(2020, 5, 1), cancel_reason="重复"
+    )
     housing = {t.category: t for t in category_totals(year=2020)}[Category.HOUSING]
     assert (housing.households, housing.applications, housing.completed) == (90, 90, 76)
     after = village_coverage(year=2020)[village_id]
