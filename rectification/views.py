@@ -79,6 +79,11 @@ def scoped_villages(user):
     return Village.objects.filter(user_profiles__user=user).order_by("name")
 
 
+def posted(request):
+    """The POST data, also when empty: an empty POST is a submitted form, not a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def save_or_report(form, action) -> bool:
     """Run a service; put its validation errors on the form. True if it succeeded."""
     try:
@@ -175,7 +180,7 @@ def round_edit(request, pk=None):
     if not request.user.has_perm(f"rectification.{permission}"):
         raise PermissionDenied(READ_ONLY)
     instance = get_object_or_404(InspectionRound, pk=pk) if pk else InspectionRound()
-    form = InspectionRoundForm(request.POST or None, instance=instance)
+    form = InspectionRoundForm(posted(request), instance=instance)
 
     def save(form):
         saved = services.inspection_round_save(inspection_round=form.instance, user=request.user)
@@ -277,7 +282,7 @@ def problem_add(request, round_pk):
     inspection_round = get_object_or_404(InspectionRound, pk=round_pk)
     initial = {"inspection_round": inspection_round, "found_on": inspection_round.feedback_on}
     form = ProblemForm(
-        request.POST or None,
+        posted(request),
         instance=Problem(inspection_round=inspection_round),
         initial=initial,
     )
@@ -304,7 +309,7 @@ def problem_add(request, round_pk):
 
 def problem_edit(request, pk):
     problem = problem_for(request, pk, "rectification.change_problem")
-    form = ProblemForm(request.POST or None, instance=Problem.objects.get(pk=problem.pk))
+    form = ProblemForm(posted(request), instance=Problem.objects.get(pk=problem.pk))
 
     def save(form):
         data = form.service_data()
@@ -332,7 +337,7 @@ def problem_edit(request, pk):
 
 def problem_start(request, pk):
     problem = problem_for(request, pk, "rectification.rectify_problem")
-    form = StartForm(request.POST or None, initial={"measures_taken": problem.measures_taken})
+    form = StartForm(posted(request), initial={"measures_taken": problem.measures_taken})
 
     def save(form):
         services.problem_start(
@@ -353,7 +358,7 @@ def problem_start(request, pk):
 
 def problem_close(request, pk):
     problem = problem_for(request, pk, "rectification.close_problem")
-    form = CloseForm(request.POST or None)
+    form = CloseForm(posted(request))
 
     def save(form):
         services.problem_close(
@@ -377,7 +382,7 @@ def problem_close(request, pk):
 
 def problem_reopen(request, pk):
     problem = problem_for(request, pk, "rectification.change_problem")
-    form = ReopenForm(request.POST or None)
+    form = ReopenForm(posted(request))
 
     def save(form):
         services.problem_reopen(
@@ -404,8 +409,8 @@ def problem_reopen(request, pk):
 def evidence_add(request, pk):
     problem = problem_for(request, pk, "rectification.rectify_problem")
     form = EvidenceForm(
-        request.POST or None,
-        request.FILES or None,
+        posted(request),
+        request.FILES if request.method == "POST" else None,
         limit=megabytes(settings.RECTIFICATION_EVIDENCE_MAX_BYTES),
     )
 
