@@ -54,6 +54,14 @@ class Chart:
     unit: str = ""
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A chart drawn: its title (for the visible caption) and its SVG."""
+
+    title: str
+    svg: SafeString
+
+
 def text_width(text: str, size: int = FONT_SIZE) -> float:
     """Approximate rendered width: full-width characters count double."""
     wide = sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
@@ -256,9 +264,9 @@ def dashboard_charts(d) -> dict:
         unit="户",
     )
     result = {
-        "villages": horizontal_bars(by_village),
-        "history": vertical_bars(history),
-        "causes": horizontal_bars(causes),
+        "villages": Drawn(by_village.title, horizontal_bars(by_village)),
+        "history": Drawn(history.title, vertical_bars(history)),
+        "causes": Drawn(causes.title, horizontal_bars(causes)),
     }
     if d.measures:
         measures = Chart(
@@ -271,5 +279,5 @@ def dashboard_charts(d) -> dict:
             ],
             unit="户",
         )
-        result["measures"] = horizontal_bars(measures)
+        result["measures"] = Drawn(measures.title, horizontal_bars(measures))
     return result

@@ -151,9 +151,7 @@ def test_the_dashboard_shows_the_towns_figures(client_as):
 
 
 def test_village_rows_add_up_to_the_town(client_as):
-    dashboard = selectors.dashboard(
-        on=date(2020, 5, 31), year=2020, scope=selectors.town_scope()
-    )
+    dashboard = selectors.dashboard(on=date(2020, 5, 31), year=2020, scope=selectors.town_scope())
     assert len(dashboard.rows) == 12
     assert sum((row.registered for row in dashboard.rows), registry.Tally()) == registry.Tally(
         1347, 2829
@@ -187,3 +185,15 @@ def test_the_demo_dashboard_runs_the_small_towns_number_of_queries(
     client.get(url, AS_OF)
     with django_assert_num_queries(24):
         client.get(url, AS_OF)
+
+
+def test_open_problems_link_to_the_problems_they_count(client_as):
+    client = client_as("leader")
+    content = client.get(reverse("reports:dashboard"), AS_OF).content.decode()
+    links = re.findall(r'<a href="(/rectification/problems/\?village=[^"]+)">(\d+)</a>', content)
+    assert len(links) == 12
+    assert sum(int(n) for _link, n in links) >= 2  # a problem may concern several villages
+    for link, n in links:
+        listing = client.get(unescape(link)).content.decode()
+        listed = set(re.findall(r'href="/rectification/problems/(\d+)/[?"]', listing))
+        assert len(listed) == int(n), link
