@@ -1,16 +1,34 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from households.views import home
 
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            extra_context={
+                "failure_limit": settings.AXES_FAILURE_LIMIT,
+                "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/", accounts_views.password_change, name="password_change"
+    ),
+    path(
+        "accounts/password_change/done/",
+        accounts_views.password_change_done,
+        name="password_change_done",
+    ),
+    path("healthz", accounts_views.healthz, name="healthz"),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
     path("", include("households.urls")),
