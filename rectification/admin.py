@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import PurePath
 
 from django.contrib import admin
@@ -10,16 +11,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.admin import HistoryImportExportAdmin
+from rectification.filetypes import KINDS_BY_EXTENSION, extension_of
 from rectification.models import Evidence, InspectionRound, Problem, ProblemStatus
 from rectification.resources import EvidenceResource, InspectionRoundResource, ProblemResource
 
 
 def fill_in_upload(evidence, user):
-    """Record who uploaded a new evidence file, and the file's own name."""
+    """Record who uploaded a new evidence file, the file's own name, its type, size and digest.
+
+    The file's content was checked by the field's validator (as on the pages).
+    """
     if evidence.uploaded_by_id is None and getattr(user, "pk", None):
         evidence.uploaded_by = user
     if not evidence.original_name and evidence.file:
         evidence.original_name = PurePath(evidence.file.name).name[:200]
+    if evidence.file and not getattr(evidence.file, "_committed", True):
+        upload = evidence.file.file
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        kind = KINDS_BY_EXTENSION.get(extension_of(evidence.file.name))
+        evidence.content_type = kind.content_type if kind else ""
+        evidence.size = len(data)
+        evidence.sha256 = hashlib.sha256(data).hexdigest()
 
 
 @admin.register(InspectionRound)

@@ -215,7 +215,10 @@ class Evidence(models.Model):
     )
     size = models.PositiveIntegerField(_("文件大小(字节)"), null=True, blank=True)
     sha256 = models.CharField(
-        _("SHA-256"), max_length=64, blank=True, help_text=_("文件内容的摘要,防止同一文件重复上传")
+        _("文件摘要(SHA-256)"),
+        max_length=64,
+        blank=True,
+        help_text=_("文件内容的摘要,防止同一文件重复上传"),
     )
     description = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(

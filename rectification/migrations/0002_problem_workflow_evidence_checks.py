@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evidence',
             name='sha256',
-            field=models.CharField(blank=True, help_text='文件内容的摘要,防止同一文件重复上传', max_length=64, verbose_name='SHA-256'),
+            field=models.CharField(blank=True, help_text='文件内容的摘要,防止同一文件重复上传', max_length=64, verbose_name='文件摘要(SHA-256)'),
         ),
         migrations.AddField(
             model_name='evidence',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalevidence',
             name='sha256',
-            field=models.CharField(blank=True, help_text='文件内容的摘要,防止同一文件重复上传', max_length=64, verbose_name='SHA-256'),
+            field=models.CharField(blank=True, help_text='文件内容的摘要,防止同一文件重复上传', max_length=64, verbose_name='文件摘要(SHA-256)'),
         ),
         migrations.AddField(
             model_name='historicalevidence',

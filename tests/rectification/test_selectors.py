@@ -1,5 +1,6 @@
 """The rectification counts of the demo town reproduce the report's figures."""
 
+import re
 from datetime import date
 
 import pytest
@@ -98,3 +99,36 @@ def test_village_counts_agree_with_the_per_problem_rule():
             open=sum(p.status != ProblemStatus.DONE for p in problems),
             overdue=sum(is_overdue(p, AFTER_DEADLINES) for p in problems),
         )
+
+
+def test_rounds_page_shows_the_reports_figures(client, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from households.demo.build import ensure_demo_users
+
+    ensure_demo_users(password="test-Password-2020")
+    client.force_login(get_user_model().objects.get(username="admin"))
+    url = reverse("rectification:rounds") + "?on=2020-05-31"
+    client.get(url)
+    with django_assert_num_queries(8):  # as with a handful of problems (test_views)
+        content = client.get(url).content.decode()
+    for figures in ("9(3/2/2/2)", "6(3/1/2)", "15(7/2/6)"):
+        assert f"合计 {figures}" in content
+    assert 'data-count="found">43<' in content
+    assert 'data-count="done">41<' in content
+    assert 'data-count="open">2<' in content
+    assert re.search(r'data-count="overdue"><a [^>]*>0</a>', content)
+
+
+def test_a_cadre_counts_only_problems_concerning_their_village(client):
+    from django.contrib.auth import get_user_model
+
+    from households.demo.build import ensure_demo_users
+
+    ensure_demo_users(password="test-Password-2020")
+    cadre = get_user_model().objects.get(username="cadre")  # 学田地村
+    own = Problem.objects.visible_to(cadre)
+    assert own.exists()
+    assert not own.exclude(villages__name="学田地村").exists()
+    assert problem_counts(on=AS_OF, problems=own).found == own.count()
