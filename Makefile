@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import load-test
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import load-test smoke backup
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
@@ -16,6 +16,8 @@ help:
 	@echo "make lint           ruff check and format check"
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
+	@echo "make smoke          production smoke test: gunicorn + PostgreSQL + collected static files"
+	@echo "make backup         back up the database and uploads into backups/ (deploy/backup.sh)"
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
 	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
 	@echo "                    in a database of its own (tieshagai_bench, created and dropped)"
@@ -61,6 +63,14 @@ migrations-check: venv
 check-deploy: venv
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-value-for-the-check-only \
 	ALLOWED_HOSTS=tieshagai.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+# gunicorn with DEBUG=0 against a database of its own on the PostgreSQL
+# server of PG_URL (created and dropped), checked over the loopback.
+smoke: venv
+	PG_SERVER=$$(echo "$(PG_URL)" | sed 's|/[^/]*$$||') deploy/smoke.sh
+
+backup: venv
+	deploy/backup.sh
 
 reset-local-db: venv
 	rm -f db.sqlite3

@@ -1,0 +1,32 @@
+"""gunicorn settings of the application server (``gunicorn -c deploy/gunicorn.conf.py``).
+
+Every value can be changed from the environment. Several servers may run
+behind one load balancer and one PostgreSQL: sessions, lockouts, audit and
+import jobs live in the database, static files are served by WhiteNoise from
+each server's own collected copy, and uploads go to MEDIA_ROOT (a shared
+mount) or the storage MEDIA_STORAGE names.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "tieshagai.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# A ledger of up to LEDGER_SYNC_ROWS rows is previewed within the request.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (memory of large exports is given back).
+max_requests = 1000
+max_requests_jitter = 100
+# The reverse proxy on this host is trusted for X-Forwarded-Proto/-For.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+# The path without the query string: a search by ID number must not land in
+# a log file (%(U)s, not the request line %(r)s).
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# No control socket in the service user's home (ProtectHome in the unit).
+control_socket_disable = True
