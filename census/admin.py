@@ -75,5 +75,6 @@ class HouseholdCheckAdmin(HistoryImportExportAdmin):
     )
     list_select_related = ("household__village", "enumerator", "reviewer")
     search_fields = ("household__number", "enumerator__name", "reviewer__name", "review_note")
-    autocomplete_fields = ("household", "enumerator", "reviewer")
+    autocomplete_fields = ("household", "enumerator", "reviewer", "submitted_by", "reviewed_by")
+    readonly_fields = ("version",)
     date_hierarchy = "checked_on"

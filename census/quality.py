@@ -19,14 +19,14 @@ Every rule applies to the households registered on the date
   reads the ID numbers of the members present in one query and applies the
   rule in Python.
 
-Counts are one query for every rule together (:func:`violation_counts_by_village`)
-plus the one query of R05: the number of queries never grows with households.
+Counts are one query for every rule together (:func:`violation_aggregates`,
+used by ``census.selectors.census_progress``) plus the one query of R05: the
+number of queries never grows with households.
 """
 
 from __future__ import annotations
 
 import operator
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -237,41 +237,6 @@ def violation_aggregates(on: date) -> dict[str, Count]:
         f"rule_{code.value}": Count("pk", filter=rule_q(code, on=on), distinct=True)
         for code in SQL_RULES
     }
-
-
-def violation_counts_by_village(households: QuerySet, *, on: date) -> dict[int, dict[str, int]]:
-    """``{village_id: {rule code: households breaking it}}`` on ``on``, in two queries.
-
-    Every rule is counted, R05 included; villages without a registered
-    household in ``households`` are absent, rules without a violation are 0.
-    """
-    queryset = annotate_for_rules(households.filter(registered_q(on)), on=on)
-    rows = queryset.order_by().values("village_id").annotate(**violation_aggregates(on))
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        counts[row["village_id"]] = {code.value: 0 for code in RuleCode} | {
-            code.value: row[f"rule_{code.value}"] for code in SQL_RULES
-        }
-    invalid_households = {
-        (i.village_id, i.household_id) for i in invalid_id_members(households, on=on)
-    }
-    for village_id, _household in invalid_households:
-        counts.setdefault(village_id, {code.value: 0 for code in RuleCode})
-        counts[village_id][RuleCode.INVALID_ID.value] += 1
-    return counts
-
-
-def households_breaking(households: QuerySet, *, on: date) -> dict[int, set[str]]:
-    """``{household_id: {codes}}`` for every registered household of
-    ``households`` breaking at least one rule on ``on`` (two queries)."""
-    queryset = annotate_rules(households, on=on).filter(any_rule_q(on=on))
-    columns = [f"breaks_{code.value}" for code in SQL_RULES]
-    found: dict[int, set[str]] = defaultdict(set)
-    for pk, *flags in queryset.order_by().values_list("pk", *columns):
-        found[pk].update(code.value for code, flag in zip(SQL_RULES, flags, strict=True) if flag)
-    for invalid in invalid_id_members(households, on=on):
-        found[invalid.household_id].add(RuleCode.INVALID_ID.value)
-    return dict(found)
 
 
 def codes_in_order(codes: Iterable[str]) -> list[str]:

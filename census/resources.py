@@ -39,6 +39,8 @@ class HouseholdCheckResource(BaseModelResource):
     household = household_fk()
     enumerator = fk(CensusStaff, attribute="enumerator", column_name="enumerator")
     reviewer = fk(CensusStaff, attribute="reviewer", column_name="reviewer")
+    submitted_by = user_fk("submitted_by")
+    reviewed_by = user_fk("reviewed_by")
 
     class Meta(BaseModelResource.Meta):
         model = HouseholdCheck
@@ -51,7 +53,9 @@ class HouseholdCheckResource(BaseModelResource):
             "checklist",
             "enumerator",
             "checked_on",
+            "submitted_by",
             "reviewer",
             "reviewed_on",
+            "reviewed_by",
             "review_note",
         )
