@@ -16,7 +16,7 @@ umask 077  # backups hold people's data: readable by their owner only
 
 "$PY" manage.py db_backup "$dir/tieshagai-$stamp.db"
 
-media=$("$PY" manage.py shell -c "from django.conf import settings; print(settings.MEDIA_ROOT)")
+media=$("$PY" manage.py shell --no-imports -c "from django.conf import settings; print(settings.MEDIA_ROOT)")
 if [ -d "$media" ]; then
   tar -czf "$dir/tieshagai-$stamp-media.tar.gz" -C "$media" .
   echo "Backed up uploads in $media to $dir/tieshagai-$stamp-media.tar.gz ($(du -h "$dir/tieshagai-$stamp-media.tar.gz" | cut -f1))."

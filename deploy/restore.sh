@@ -17,7 +17,7 @@ fi
 "$PY" manage.py db_restore "$1"
 
 if [ $# -ge 2 ]; then
-  media=$("$PY" manage.py shell -c "from django.conf import settings; print(settings.MEDIA_ROOT)")
+  media=$("$PY" manage.py shell --no-imports -c "from django.conf import settings; print(settings.MEDIA_ROOT)")
   mkdir -p "$media"
   if [ -n "$(ls -A "$media")" ]; then
     echo "$media is not empty: uploads not restored (extract $2 there by hand)" >&2

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households.models import Household, Member
 from households.selectors import household_size_on
 from measures import rules
@@ -158,6 +160,14 @@ def programme_update(
                 default_user=user,
                 default_change_reason=str(_("项目补助标准调整")),
             )
+            audit_record(
+                action=AuditAction.UPDATE,
+                user=user,
+                object_type=MeasureApplication._meta.label_lower,
+                object_label=str(programme),
+                detail={"reason": "repriced", "programme": programme.pk},
+                count=len(changed),
+            )
     return ProgrammeUpdate(programme=programme, repriced=len(changed))
 
 
@@ -278,6 +288,22 @@ def programme_apply(
                 batch_size=BATCH_SIZE,
                 default_user=user,
                 default_change_reason=str(_("批量应用项目")),
+            )
+            # One audit entry for the whole apply (the bulk insert writes no
+            # entry per row); the rows' history names the user.
+            audit_record(
+                action=AuditAction.BULK_APPLY,
+                user=user,
+                obj=programme,
+                detail={
+                    "on": on,
+                    "status": status,
+                    "households": plan.households_to_create,
+                    "persons": plan.persons_to_create,
+                    "funds": str(plan.funds),
+                    "skipped": plan.already,
+                },
+                count=plan.to_create,
             )
     except IntegrityError:
         # The partial unique indexes caught a concurrent apply the lock did not (SQLite).

@@ -293,3 +293,38 @@ def test_new_and_deleted_accounts_are_recorded_and_entries_outlive_the_account(t
     assert latest(action=AuditAction.DELETE, object_type="auth.user").object_id == str(pk)
     kept = AuditEntry.objects.filter(user_id=pk, action=AuditAction.LOGIN).get()
     assert kept.username == "temp"
+
+
+def test_a_bulk_measure_application_is_one_entry_with_the_count(town):
+    from decimal import Decimal
+
+    from measures import services as measure_services
+    from measures.choices import Category, Kind, Target, Unit
+    from measures.models import MeasureApplication, Programme
+
+    programme = Programme.objects.create(
+        name="医保缴费补贴",
+        year=2020,
+        category=Category.MEDICAL,
+        kind=Kind.INSURANCE_SUBSIDY,
+        target=Target.PERSON,
+        unit=Unit.PER_PERSON,
+        standard_amount=Decimal("145"),
+    )
+    admin = User.objects.get(username="admin")
+    first = AuditEntry.objects.order_by("-id").first().id
+
+    result = measure_services.programme_apply(
+        programme=programme, households=Household.objects.all(), on=date(2020, 5, 31), user=admin
+    )
+
+    new = entries(id__gt=first)
+    assert [e.action for e in new] == [AuditAction.BULK_APPLY]
+    entry = new[0]
+    assert entry.count == result.created == MeasureApplication.objects.count() == 4
+    assert (entry.username, entry.object_type, entry.object_id) == (
+        "admin",
+        "measures.programme",
+        str(programme.pk),
+    )
+    assert entry.detail["persons"] == 4 and Decimal(entry.detail["funds"]) == Decimal("580")
