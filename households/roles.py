@@ -57,6 +57,9 @@ ROLE_PERMISSIONS = {
         "households.import_ledger",
         # Start the rectification of their village's problems, upload evidence.
         "rectification.rectify_problem",
+        # Apply programmes to, and update the measures of, their village's households.
+        "measures.add_measureapplication",
+        "measures.change_measureapplication",
     ],
     LEADER: ["households.view_all_households", "households.export_households"],
     # Check the households of their villages; export the census base table.
@@ -75,7 +78,11 @@ ROLE_PERMISSIONS = {
         "census.export_census_table",
     ],
     # Work on the rectification problems they are responsible for.
-    RESPONSIBLE: [*VIEW_HOUSEHOLD_RECORDS, "rectification.rectify_problem"],
+    RESPONSIBLE: [
+        *VIEW_HOUSEHOLD_RECORDS,
+        "rectification.rectify_problem",
+        "measures.view_own_households",
+    ],
 }
 
 

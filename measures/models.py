@@ -48,6 +48,9 @@ class ResponsiblePerson(models.Model):
         verbose_name = _("帮扶责任人")
         verbose_name_plural = _("帮扶责任人")
         ordering = ["name"]
+        # The 我的帮扶户 page is open to every account linked to a responsible
+        # person; this permission puts it in the navigation.
+        permissions = [("view_own_households", _("查看我的帮扶户"))]
 
     def __str__(self):
         return f"{self.name}({self.organisation})" if self.organisation else self.name

@@ -482,6 +482,12 @@ class MyHousehold:
         return not self.failed
 
     @property
+    def status_label(self) -> str:
+        from households.choices import PovertyStatus
+
+        return str(PovertyStatus(self.status).label) if self.status else ""
+
+    @property
     def projected_passes(self) -> bool:
         from households.rules import Criterion
 

@@ -1,0 +1,541 @@
+"""Pages of the assistance measures (帮扶措施). Thin: load through the scoping
+function, call a selector or a service, render.
+
+Who may do what (``households/roles.py``):
+
+* town administrator: everything — programmes and their standards, applying
+  them to any household, updating any measure;
+* village cadre: applies programmes to, and updates the measures of, the
+  households they see (their village; ``Household.objects.visible_to``);
+  a household or measure of another village is not found (404); programmes
+  are read only (403 on their edit pages);
+* leader, census enumerator and reviewer: read only (403 on every write);
+* assistance responsible person: reads the households assigned to them
+  (我的帮扶户) and their measures.
+
+Every application is loaded through the visible households, so the scope of
+the registry is the scope of its measures.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+
+from households.check_queries import with_income
+from households.choices import RenovationKind
+from households.models import Household, Member, Village
+from households.selectors import as_of_from, default_as_of, member_present_q
+from measures import selectors, services
+from measures.choices import ApplicationStatus, Category, Target
+from measures.filters import ApplyHouseholdFilter, members_q
+from measures.forms import (
+    ApplicationEditForm,
+    ApplicationForm,
+    ApplyFilterForm,
+    ApplyForm,
+    ProgrammeForm,
+    StatusForm,
+)
+from measures.models import MeasureApplication, Programme
+
+PAGE_SIZE = 50
+VIEW_PROGRAMMES = "measures.view_programme"
+ADD_PROGRAMME = "measures.add_programme"
+CHANGE_PROGRAMME = "measures.change_programme"
+ADD_MEASURE = "measures.add_measureapplication"
+CHANGE_MEASURE = "measures.change_measureapplication"
+READ_ONLY = _("您的账号对帮扶措施是只读的,不能进行此操作")
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def require(request, permission) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(READ_ONLY)
+
+
+def year_from(request) -> int:
+    """``?year=`` if it is a year, else the year of the as-of date."""
+    value = request.GET.get("year", "")
+    if value.isdigit() and 2000 <= int(value) <= 2100:
+        return int(value)
+    return as_of_from(request).year
+
+
+def visible_household(request, pk) -> Household:
+    """The household, if the user may see it; 404 otherwise."""
+    queryset = Household.objects.visible_to(request.user).select_related("village")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def visible_application(request, pk) -> MeasureApplication:
+    """The measure, if the user may see its household; 404 otherwise."""
+    queryset = selectors.applications_visible_to(request.user).select_related(
+        "programme", "household__village", "member", "responsible"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def visible_villages(user):
+    if user.has_perm("households.view_all_households"):
+        return Village.objects.order_by("name")
+    ids = Household.objects.visible_to(user).values("village_id")
+    return Village.objects.filter(pk__in=ids).order_by("name") | Village.objects.filter(
+        user_profiles__user=user
+    ).order_by("name")
+
+
+def save_or_report(form, action) -> bool:
+    """Run a service; put its validation errors on the form. True if it succeeded."""
+    try:
+        action()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return False
+    return True
+
+
+def safe_next(request, default: str) -> str:
+    """Where to go back to: ``?next=`` if it is a path of this site, else ``default``."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def household_url(household, request) -> str:
+    url = reverse("households:detail", kwargs={"pk": household.pk})
+    on = request.GET.get("on", "")
+    return f"{url}?{urlencode({'on': on})}" if on else url
+
+
+def form_page(request, form, *, title, save, success, back, context=None):
+    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
+    back; otherwise show the form with every error on it."""
+    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
+        messages.success(request, success)
+        return redirect(back)
+    return render(
+        request,
+        "measures/form.html",
+        {"form": form, "title": title, "back": back, **(context or {})},
+    )
+
+
+# --------------------------------------------------------------------------
+# Programmes
+# --------------------------------------------------------------------------
+
+
+def programme_list(request):
+    require(request, VIEW_PROGRAMMES)
+    year = year_from(request)
+    totals = selectors.programme_totals_for(year=year, user=request.user)
+    years = sorted(
+        {year, *Programme.objects.order_by().values_list("year", flat=True).distinct()},
+        reverse=True,
+    )
+    labels = dict(Category.choices)
+    groups: dict[str, list] = {}
+    for t in totals:
+        groups.setdefault(t.programme.category, []).append(t)
+    return render(
+        request,
+        "measures/programme_list.html",
+        {
+            "year": year,
+            "years": years,
+            "groups": [(labels.get(c, c), rows) for c, rows in groups.items()],
+            "scoped": not request.user.has_perm("households.view_all_households"),
+            "can_add": request.user.has_perm(ADD_PROGRAMME),
+            "can_apply": request.user.has_perm(ADD_MEASURE),
+        },
+    )
+
+
+def programme_detail(request, pk):
+    require(request, VIEW_PROGRAMMES)
+    programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
+    user = request.user
+    scope = None
+    if not user.has_perm("households.view_all_households"):
+        scope = Household.objects.visible_to(user)
+    by_village = selectors.programme_village_totals(programme=programme, households=scope)
+    applications = selectors.applications_visible_to(user).filter(programme=programme)
+    status = request.GET.get("status", "")
+    if status in ApplicationStatus.values:
+        applications = applications.filter(status=status)
+    village = request.GET.get("village", "")
+    if village.isdigit():
+        applications = applications.filter(household__village_id=int(village))
+    head = Member.objects.filter(household=OuterRef("household"), relation="head").order_by(
+        "left_on", "id"
+    )
+    applications = (
+        applications.select_related("household__village", "member", "responsible")
+        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .order_by("household__village__name", "household__number", "member__name", "pk")
+    )
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "measures/programme_detail.html",
+        {
+            "programme": programme,
+            "by_village": by_village,
+            "total": _sum_rows(by_village),
+            "page": page,
+            "query": query.urlencode(),
+            "status": status,
+            "village": village,
+            "statuses": ApplicationStatus.choices,
+            "scoped": scope is not None,
+            "can_edit": user.has_perm(CHANGE_PROGRAMME),
+            "can_apply": user.has_perm(ADD_MEASURE),
+            "can_change": user.has_perm(CHANGE_MEASURE),
+            "standard": programme.standard_for(persons=1),
+        },
+    )
+
+
+def _sum_rows(rows):
+    return {
+        "households": sum(r.households for r in rows),
+        "persons": sum(r.persons for r in rows),
+        "applications": sum(r.applications for r in rows),
+        "completed": sum(r.completed for r in rows),
+        "funds": sum((r.funds for r in rows), selectors.ZERO),
+    }
+
+
+def programme_add(request):
+    require(request, ADD_PROGRAMME)
+    form = ProgrammeForm(request.POST or None, initial={"year": year_from(request)})
+    created = {}
+
+    def save(form):
+        created["programme"] = services.programme_create(data=form.cleaned_data, user=request.user)
+
+    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
+        messages.success(request, _("项目已新增"))
+        return redirect("measures:programme_detail", pk=created["programme"].pk)
+    return render(
+        request,
+        "measures/form.html",
+        {
+            "form": form,
+            "title": _("新增帮扶项目"),
+            "back": f"{reverse('measures:programmes')}?year={year_from(request)}",
+        },
+    )
+
+
+def programme_edit(request, pk):
+    require(request, CHANGE_PROGRAMME)
+    programme = get_object_or_404(Programme, pk=pk)
+    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=pk))
+    back = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
+    result = {}
+
+    def save(form):
+        data = {name: form.cleaned_data[name] for name in ProgrammeForm.Meta.fields}
+        result["update"] = services.programme_update(
+            programme=programme,
+            expected_version=form.cleaned_data.get("version") or 0,
+            data=data,
+            user=request.user,
+        )
+
+    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
+        repriced = result["update"].repriced
+        message = _("项目已保存")
+        if repriced:
+            message += _(";%(n)s条计划中的措施已按新标准调整金额") % {"n": repriced}
+        messages.success(request, message)
+        return redirect(back)
+    return render(
+        request,
+        "measures/form.html",
+        {
+            "form": form,
+            "title": _("编辑帮扶项目:%(name)s") % {"name": programme},
+            "back": back,
+            "note": _(
+                "修改补助标准后,尚未实施且未调整金额的计划措施将按新标准重新计算;"
+                "实施中和已完成的措施金额不变。"
+            ),
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# Applying a programme to many households or persons
+# --------------------------------------------------------------------------
+
+
+def programme_apply(request, pk):
+    """Filters → preview (how many households/persons, funds) → confirm (POST).
+
+    The filters and the apply's choices travel in the query string, so the
+    confirmation (POSTed to the same URL) applies exactly what was previewed;
+    the number previewed travels with it and the service refuses if the set
+    changed in between.
+    """
+    require(request, ADD_MEASURE)
+    programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
+    user = request.user
+    previewing = "preview" in request.GET
+    params = request.GET if previewing else None
+    apply_form = ApplyForm(params, programme=programme, initial={"on": default_as_of()})
+    person_form = ApplyFilterForm(params)
+    on = default_as_of()
+    if apply_form.is_bound and apply_form.is_valid():
+        on = apply_form.cleaned_data["on"]
+    villages = visible_villages(user).distinct()
+    households = with_income(Household.objects.visible_to(user), year=on.year)
+    filterset = ApplyHouseholdFilter(
+        request.GET if previewing else {"status": "enjoying"},
+        queryset=households,
+        on=on,
+        villages=villages,
+    )
+    if "village" in filterset.errors:
+        raise Http404(_("没有这个村,或不在您的管辖范围内"))
+    plan = None
+    ready = previewing and apply_form.is_valid() and person_form.is_valid() and filterset.is_valid()
+    detail_url = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
+    if ready:
+        kwargs = {
+            "programme": programme,
+            "households": filterset.qs,
+            "on": on,
+            "members_q": members_q(person_form, on=on)
+            if programme.target == Target.PERSON
+            else None,
+            "amount": apply_form.cleaned_data.get("amount"),
+        }
+        if request.method == "POST":
+            try:
+                result = services.programme_apply(
+                    **kwargs,
+                    user=user,
+                    renovation_kind=apply_form.cleaned_data.get("renovation_kind") or "",
+                    status=apply_form.cleaned_data["record_as"],
+                    expected=_int(request.POST.get("expected")),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "已新增%(created)s条措施(%(households)s户、%(persons)s人,"
+                        "资金%(funds)s元);已有该项目的%(skipped)s户(人)未重复添加"
+                    )
+                    % {
+                        "created": result.created,
+                        "households": result.households,
+                        "persons": result.persons,
+                        "funds": result.funds,
+                        "skipped": result.skipped,
+                    },
+                )
+                return redirect(detail_url)
+        plan = selectors.apply_plan(**kwargs)
+    elif request.method == "POST":
+        messages.error(request, _("请先预览,再确认。"))
+    return render(
+        request,
+        "measures/apply.html",
+        {
+            "programme": programme,
+            "apply_form": apply_form,
+            "person_form": person_form,
+            "filter": filterset,
+            "plan": plan,
+            "on": on,
+            "back": detail_url,
+            "confirm_url": request.get_full_path(),
+            "person_target": programme.target == Target.PERSON,
+            "standard": programme.standard_for(persons=1),
+        },
+    )
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------
+# One household's measures
+# --------------------------------------------------------------------------
+
+
+def application_add(request, pk):
+    household = visible_household(request, pk)
+    require(request, ADD_MEASURE)
+    on = as_of_from(request)
+    members = household.members.filter(member_present_q(on)).order_by("pk")
+    form = ApplicationForm(
+        request.POST or None,
+        household=household,
+        members=members,
+        year=year_from(request),
+        initial={"on": on, "programme": request.GET.get("programme")},
+    )
+    back = safe_next(request, household_url(household, request))
+
+    def save(form):
+        data = form.cleaned_data
+        services.application_create(
+            programme=data["programme"],
+            household=household,
+            member=data["member"],
+            on=data["on"],
+            status=data["status"],
+            amount=data["amount"],
+            amount_override_reason=data["amount_override_reason"],
+            added_income=data["added_income"],
+            renovation_kind=data["renovation_kind"],
+            progress_note=data["progress_note"],
+            responsible=data["responsible"],
+            notes=data["notes"],
+            user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        title=_("添加帮扶措施"),
+        save=save,
+        success=_("帮扶措施已添加"),
+        back=back,
+        context={"household": household},
+    )
+
+
+def application_edit(request, pk):
+    application = visible_application(request, pk)
+    require(request, CHANGE_MEASURE)
+    form = ApplicationEditForm(request.POST or None, instance=application)
+    stored = MeasureApplication.objects.get(pk=application.pk)
+    back = safe_next(request, household_url(application.household, request))
+
+    def save(form):
+        services.application_update(
+            application=stored,
+            expected_version=form.cleaned_data["version"],
+            data={
+                name: form.cleaned_data[name] for name in form.Meta.fields if name in form.fields
+            },
+            user=request.user,
+        )
+
+    return form_page(
+        request,
+        form,
+        title=_("编辑帮扶措施"),
+        save=save,
+        success=_("帮扶措施已保存"),
+        back=back,
+        context={"application": application, "household": application.household},
+    )
+
+
+def application_status(request, pk):
+    application = visible_application(request, pk)
+    require(request, CHANGE_MEASURE)
+    if application.status == ApplicationStatus.CANCELLED:
+        messages.error(request, _("已取消的措施不能再变更状态;如需恢复,请重新添加"))
+        return redirect(safe_next(request, household_url(application.household, request)))
+    form = StatusForm(
+        request.POST or None, application=application, initial={"on": default_as_of()}
+    )
+    back = safe_next(request, household_url(application.household, request))
+    return form_page(
+        request,
+        form,
+        title=_("变更措施状态"),
+        save=lambda form: services.application_change_status(
+            application=application,
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["on"],
+            reason=form.cleaned_data["reason"],
+            progress_note=form.cleaned_data["progress_note"],
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        ),
+        success=_("措施状态已变更"),
+        back=back,
+        context={"application": application, "household": application.household},
+    )
+
+
+# --------------------------------------------------------------------------
+# Totals and 我的帮扶户
+# --------------------------------------------------------------------------
+
+
+def summary(request):
+    """Town totals of a year per category and per village (the dashboard's selectors)."""
+    if not request.user.has_perm("households.view_all_households"):
+        raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
+    year = year_from(request)
+    coverage = selectors.village_coverage(year=year)
+    villages = Village.objects.filter(pk__in=coverage).order_by("name")
+    return render(
+        request,
+        "measures/summary.html",
+        {
+            "year": year,
+            "categories": selectors.category_totals(year=year),
+            "villages": [(v, coverage[v.pk]) for v in villages],
+            "renovations": [
+                (RenovationKind(kind).label, households, completed)
+                for kind, (households, completed) in sorted(
+                    selectors.renovations_by_kind(year=year).items()
+                )
+                if kind
+            ],
+        },
+    )
+
+
+def my_households(request):
+    """The households of the responsible person linked to the user's account."""
+    on = as_of_from(request)
+    person = selectors.responsible_person_of(request.user)
+    rows = selectors.my_households(person=person, on=on) if person else []
+    return render(
+        request,
+        "measures/my_households.html",
+        {
+            "on": on,
+            "person": person,
+            "rows": rows,
+            "can_change": request.user.has_perm(CHANGE_MEASURE),
+        },
+    )
