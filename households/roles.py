@@ -17,6 +17,11 @@ LEADER = "领导"
 ENUMERATOR = "普查员"
 REVIEWER = "数据审核员"
 RESPONSIBLE = "帮扶责任人"
+# The administrators of the system itself (separation of duties): none of
+# them sees the registry, and none can do another's work.
+SYSTEM_ADMIN = "系统管理员"
+SECURITY_ADMIN = "安全管理员"
+AUDIT_ADMIN = "审计管理员"
 
 ROLE_LABELS = {
     TOWN_ADMIN: _("镇扶贫办管理员:管理全镇所有数据"),
@@ -25,6 +30,9 @@ ROLE_LABELS = {
     ENUMERATOR: _("普查员:核查负责村的户"),
     REVIEWER: _("数据审核员:审核全镇核查结果"),
     RESPONSIBLE: _("帮扶责任人:查看自己帮扶的户"),
+    SYSTEM_ADMIN: _("系统管理员:在管理后台管理用户账号和角色"),
+    SECURITY_ADMIN: _("安全管理员:查看登录记录,解除账号锁定"),
+    AUDIT_ADMIN: _("审计管理员:查阅审计记录,不能修改任何数据"),
 }
 
 # The registry records a cadre keeps: a cadre adds and changes them (removal
@@ -83,6 +91,26 @@ ROLE_PERMISSIONS = {
         "rectification.rectify_problem",
         "measures.view_own_households",
     ],
+    # Accounts (no deletion: an account that leaves is deactivated, so its
+    # name stays on what it did), their roles and village scopes.
+    SYSTEM_ADMIN: [
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "households.view_userprofile",
+        "households.add_userprofile",
+        "households.change_userprofile",
+        "households.view_village",
+    ],
+    # Login attempts and lockouts; deleting an attempt unlocks the account.
+    SECURITY_ADMIN: [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
+    AUDIT_ADMIN: ["audit.view_auditentry"],
 }
 
 
