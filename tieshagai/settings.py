@@ -161,8 +161,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
-# A user of a shared office computer is shown no one else's username.
-AXES_SENSITIVE_PARAMETERS = ["password"]
+# The form data axes keeps of a failed attempt holds no password nor CSRF
+# token (the username and address have columns of their own).
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
 
 # The rules of a password (a Chinese message each). They apply wherever a
 # password is chosen through a form (password change, the admin's user

@@ -136,3 +136,11 @@ def test_the_admin_login_is_locked_too(town):
         "/admin/login/", {"username": "admin", "password": PASSWORD}, REMOTE_ADDR=OFFICE
     )
     assert response.status_code == 429
+
+
+def test_the_stored_attempt_keeps_no_password_nor_csrf_token(town):
+    fail(Client(), "cadre", 2)
+    attempt = AccessAttempt.objects.get(username="cadre")
+    assert attempt.failures_since_start == 2
+    assert WRONG not in attempt.post_data
+    assert "password=********************" in attempt.post_data
