@@ -76,6 +76,12 @@ class ProgrammeAdmin(HistoryImportExportAdmin):
     search_fields = ("name", "partner")
     autocomplete_fields = ("village",)
 
+    def save_model(self, request, obj, form, change):
+        # As for measures: a page opened before this edit refuses to overwrite it.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(MeasureApplication)
 class MeasureApplicationAdmin(HistoryImportExportAdmin):
@@ -102,6 +108,13 @@ class MeasureApplicationAdmin(HistoryImportExportAdmin):
     search_fields = ("programme__name", "household__number", "member__name", "progress_note")
     autocomplete_fields = ("programme", "household", "member", "responsible")
     date_hierarchy = "completed_on"
+
+    def save_model(self, request, obj, form, change):
+        # An admin edit moves the version on, so that a page opened before it
+        # (measures.services) refuses to overwrite it.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 class ProjectIncomeInline(admin.TabularInline):

@@ -70,6 +70,7 @@ class MeasureApplicationResource(BaseModelResource):
             "household",
             "member",
             "status",
+            "persons",
             "amount",
             "amount_override_reason",
             "added_income",
@@ -78,6 +79,8 @@ class MeasureApplicationResource(BaseModelResource):
             "planned_on",
             "started_on",
             "completed_on",
+            "cancelled_on",
+            "cancel_reason",
             "responsible",
             "notes",
         )
