@@ -241,6 +241,10 @@ class Organisation:
     reviewers: list[CensusStaff]
 
 
+#: Members of a group are listed by rank: 组长, 副组长, 成员, 联络员.
+ROLE_RANK = {role: rank for rank, role in enumerate(GroupMember.Role.values)}
+
+
 def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
     """The leading group, its office and working groups with their members and
     duties; the enumerators of each village and the town's reviewers.
@@ -257,7 +261,8 @@ def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
     def node(group, seen):
         # ``seen`` guards against a cycle an admin could enter (A → B → A).
         kids = [node(c, seen | {c.pk}) for c in children.get(group.pk, []) if c.pk not in seen]
-        return GroupNode(group=group, members=list(group.members.all()), children=kids)
+        members = sorted(group.members.all(), key=lambda m: (ROLE_RANK.get(m.role, 99), m.pk))
+        return GroupNode(group=group, members=members, children=kids)
 
     known = {g.pk for g in groups}
     roots = [g for g in groups if g.parent_id is None or g.parent_id not in known]

@@ -33,7 +33,7 @@ from census.filters import VillageFilterForm
 from census.forms import ChecklistForm, ReviewForm
 from census.models import CheckStatus
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.selectors import as_of_from
+from households.selectors import as_of_from, status_on
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ ERROR_NO_REVIEW = gettext_lazy("只有数据审核人员可以审核核查结果
 ERROR_NO_EXPORT = gettext_lazy("您没有导出普查基础表的权限")
 ERROR_NO_REVEAL = gettext_lazy("您没有查看完整身份证号的权限,只能导出脱敏的基础表")
 ERROR_NO_VILLAGE = gettext_lazy("没有这个村,或不在您的普查范围内")
+ERROR_NOT_REGISTERED = gettext_lazy("该户在查询日不是在册建档立卡户,不需要核查")
 
 
 # --------------------------------------------------------------------------
@@ -254,7 +255,10 @@ def _render_household(request, household, *, checklist_form=None, review_form=No
     current = check.status if check else CheckStatus.PENDING
     can_check = request.user.has_perm(CHECK_PERMISSION)
     can_review = request.user.has_perm(REVIEW_PERMISSION)
-    may_submit = can_check and rules.CheckAction.SUBMIT in rules.TRANSITIONS.get(current, {})
+    registered = page.status in REGISTERED_STATUSES
+    may_submit = (
+        can_check and registered and rules.CheckAction.SUBMIT in rules.TRANSITIONS.get(current, {})
+    )
     may_review = can_review and current == CheckStatus.CHECKED
     if may_submit and checklist_form is None:
         checklist_form = ChecklistForm(checklist=page.checklist, version=version)
@@ -294,7 +298,7 @@ def _render_household(request, household, *, checklist_form=None, review_form=No
             "page": page,
             "check": check,
             "current_status": CheckStatus(current),
-            "registered": page.status in REGISTERED_STATUSES,
+            "registered": registered,
             "status_label": PovertyStatus(page.status).label if page.status else "",
             "findings": findings,
             "checklist": checklist,
@@ -334,7 +338,10 @@ def submit(request, pk):
     if not request.user.has_perm(CHECK_PERMISSION):
         raise PermissionDenied(ERROR_NO_CHECK)
     form = ChecklistForm(request.POST)
-    if form.is_valid():
+    if status_on(household, as_of_from(request)) not in REGISTERED_STATUSES:
+        form.is_valid()
+        form.add_error(None, ERROR_NOT_REGISTERED)
+    elif form.is_valid():
         try:
             services.household_check_submit(
                 household=household,

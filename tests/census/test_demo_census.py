@@ -112,6 +112,8 @@ def test_the_seed_organisation():
         "质量监督与执法检查组",
     ]
     assert all(child.group.duties and child.members for child in leading.children)
+    # 组长 first, then the contact person.
+    assert [m.role for m in leading.children[0].members] == ["leader", "contact"]
     assert len(org.villages) == 12
     assert all(len(row.enumerators) == 3 for row in org.villages)
     assert len(org.reviewers) == 3

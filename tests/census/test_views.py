@@ -449,3 +449,16 @@ def test_export_query_count_does_not_grow_with_rows(town, client_for):
         household = make_household(town["household"].village, f"户{k}")
         HouseholdCheck.objects.create(household=household)
     assert count() == few
+
+
+def test_a_household_no_longer_registered_is_not_checked(town, client_for):
+    household = town["household"]
+    household.status_periods.update(valid_to=date(2020, 3, 1))
+    household.status_periods.create(status="natural", valid_from=date(2020, 3, 1), reason="死亡")
+    client = client_for("enumerator")
+    page = client.get(household_url(household)).content.decode()
+    assert "checklist-form" not in page and "不是在册建档立卡户" in page
+    response = submitted(client, household)
+    assert response.status_code == 200
+    assert "该户在查询日不是在册建档立卡户,不需要核查" in response.content.decode()
+    assert not HouseholdCheck.objects.exists()
