@@ -29,18 +29,21 @@ class ApplyHouseholdFilter(HouseholdFilter):
         method="filter_status",
         empty_label=_("在册户(全部)"),
     )
-    has_dibao = django_filters.BooleanFilter(label=_("有享受低保的成员"), method="filter_has_dibao")
+    has_dibao = django_filters.ChoiceFilter(
+        label=_("有享受低保的成员"),
+        choices=[("yes", _("是")), ("no", _("否"))],
+        empty_label=_("不限"),
+        method="filter_has_dibao",
+    )
 
     def filter_status(self, queryset, name, value):
         statuses = ENJOYING_POLICY_STATUSES if value == ENJOYING else [value]
         return queryset.filter(status_in_q(self.on, statuses))
 
     def filter_has_dibao(self, queryset, name, value):
-        if value is None:
-            return queryset
         dibao = Member.objects.filter(member_present_q(self.on), on_dibao=True)
         ids = dibao.values("household_id")
-        return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
+        return queryset.filter(pk__in=ids) if value == "yes" else queryset.exclude(pk__in=ids)
 
 
 def members_q(form: ApplyFilterForm, *, on: date) -> Q:

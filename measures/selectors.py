@@ -338,7 +338,9 @@ class ApplyPlan:
     households or persons that already have a live application of the
     programme (skipped, so that applying twice does not double); ``empty``:
     households without a member present, skipped for a per-person standard;
-    ``targets``: the applications to create, with their amounts.
+    ``targets``: the applications to create, with their amounts;
+    ``persons_to_create``: the persons they reach (the targeted members, or
+    the members present in the targeted households).
     """
 
     programme: Programme
@@ -349,6 +351,7 @@ class ApplyPlan:
     already: int
     empty: int
     targets: list[ApplyTarget]
+    persons_to_create: int
 
     @property
     def to_create(self) -> int:
@@ -357,10 +360,6 @@ class ApplyPlan:
     @property
     def households_to_create(self) -> int:
         return len({t.household_id for t in self.targets})
-
-    @property
-    def persons_to_create(self) -> int:
-        return sum(t.persons for t in self.targets)
 
     @property
     def funds(self) -> Decimal:
@@ -418,6 +417,7 @@ def apply_plan(
             already=already,
             empty=0,
             targets=targets,
+            persons_to_create=len(targets),
         )
 
     rows = list(
@@ -426,6 +426,7 @@ def apply_plan(
         .values_list("pk", "present")
     )
     taken = set(live.filter(member__isnull=True).values_list("household_id", flat=True))
+    reached = 0
     for household_id, size in rows:
         if household_id in taken:
             already += 1
@@ -437,6 +438,7 @@ def apply_plan(
             empty += 1
             continue
         targets.append(ApplyTarget(household_id, None, persons, priced(persons)))
+        reached += size
     return ApplyPlan(
         programme=programme,
         on=on,
@@ -446,6 +448,7 @@ def apply_plan(
         already=already,
         empty=empty,
         targets=targets,
+        persons_to_create=reached,
     )
 
 

@@ -152,17 +152,17 @@ def programme_list(request):
         {year, *Programme.objects.order_by().values_list("year", flat=True).distinct()},
         reverse=True,
     )
-    labels = dict(Category.choices)
-    groups: dict[str, list] = {}
+    groups: dict[str, list] = {c: [] for c in Category.values}
     for t in totals:
         groups.setdefault(t.programme.category, []).append(t)
+    labels = dict(Category.choices)
     return render(
         request,
         "measures/programme_list.html",
         {
             "year": year,
             "years": years,
-            "groups": [(labels.get(c, c), rows) for c, rows in groups.items()],
+            "groups": [(labels.get(c, c), rows) for c, rows in groups.items() if rows],
             "scoped": not request.user.has_perm("households.view_all_households"),
             "can_add": request.user.has_perm(ADD_PROGRAMME),
             "can_apply": request.user.has_perm(ADD_MEASURE),

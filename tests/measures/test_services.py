@@ -432,3 +432,15 @@ def test_bulk_apply_of_a_village_programme_keeps_its_village(town, programmes, a
     )
     assert result.created == 1
     assert MeasureApplication.objects.get().household == town["other_household"]
+
+
+def test_preview_counts_the_persons_a_household_programme_reaches(town, programmes):
+    plan = apply_plan(programme=programmes["dividend"], households=Household.objects.all(), on=ON)
+    assert (plan.households_to_create, plan.persons_to_create, plan.funds) == (
+        2,
+        4,
+        Decimal("6000"),
+    )
+    heating = apply_plan(programme=programmes["heating"], households=Household.objects.all(), on=ON)
+    assert [t.persons for t in heating.targets] == [2, 2]
+    assert heating.funds == Decimal("800")  # 200 per person

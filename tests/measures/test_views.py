@@ -441,3 +441,12 @@ SUMMARY_QUERIES = 11
 def test_the_unlinked_user_sees_no_households(town, client_for):
     ResponsiblePerson.objects.filter(user__username="helper").update(user=None)
     assert 'id="no-person"' in content(client_for("helper").get(url("my_households")))
+
+
+def test_nav_leads_helpers_to_their_households(town, client_for):
+    mine = f'href="{url("my_households")}"'
+    programmes_link = f'href="{url("programmes")}"'
+    helper_nav = content(client_for("helper").get(reverse("households:list"))).split("</nav>")[0]
+    assert mine in helper_nav and programmes_link in helper_nav
+    leader_nav = content(client_for("leader").get(reverse("households:list"))).split("</nav>")[0]
+    assert mine not in leader_nav and programmes_link in leader_nav
