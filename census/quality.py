@@ -78,7 +78,7 @@ def _present(on: date) -> QuerySet:
 
 def income_recorded_q(on: date) -> Q:
     """An income of ``on.year`` with at least one amount entered."""
-    blank = Q(**dict.fromkeys((f"{name}" for name in INCOME_MONEY_FIELDS), 0))
+    blank = Q(**dict.fromkeys(INCOME_MONEY_FIELDS, 0))
     rows = HouseholdIncome.objects.filter(household=OuterRef("pk"), year=on.year).exclude(blank)
     return Q(Exists(rows))
 
@@ -191,7 +191,8 @@ def annotate_rules(queryset: QuerySet, *, on: date) -> QuerySet:
 
 
 def any_rule_q(*, on: date) -> Q:
-    """Households breaking at least one SQL rule (on an ``annotate_for_rules`` queryset)."""
+    """Households breaking at least one SQL rule (on an ``annotate_for_rules`` queryset:
+    R04 reads its annotations)."""
     return reduce(operator.or_, (rule_q(code, on=on) for code in SQL_RULES))
 
 

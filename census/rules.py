@@ -448,16 +448,19 @@ WORKFLOW_ERROR_NOTE_REQUIRED = gettext_lazy("退回修改须填写审核意见,�
 
 
 class WorkflowError(ValueError):
-    def __init__(self, message):
+    """A step the check's status does not allow; ``field`` names the form field at fault."""
+
+    def __init__(self, message, field: str | None = None):
         super().__init__(str(message))
         self.message = str(message)
+        self.field = field
 
 
 def next_status(current: str, action: str, *, note: str = "") -> str:
     """The status after ``action`` on a check in ``current``; :class:`WorkflowError` if refused."""
     action = CheckAction(action)
     if action == CheckAction.SEND_BACK and not note.strip():
-        raise WorkflowError(WORKFLOW_ERROR_NOTE_REQUIRED)
+        raise WorkflowError(WORKFLOW_ERROR_NOTE_REQUIRED, field="note")
     allowed = TRANSITIONS.get(current, {})
     if action not in allowed:
         if current == APPROVED:

@@ -111,19 +111,23 @@ def _progress_counts(households, on: date) -> dict[int, dict]:
             "sent_back": row["n_sent_back"],
             "violating": row["n_violating"],
             "by_rule": by_rule,
-            # Households flagged by SQL rules; R05 adds those flagged only by it.
-            "violating_ids": None,
         }
     return counts
 
 
-def census_progress(*, on: date, villages: Iterable[Village] | None = None):
-    """Progress of the census preparation per village on ``on``, in three queries.
+def census_progress(
+    *, on: date, villages: Iterable[Village] | None = None
+) -> list[VillageCensusProgress]:
+    """Progress of the census preparation per village on ``on``.
 
     One row per village of ``villages`` (every village, ordered by name, if
     not given), villages without households included (all zeros). Feed the
     rows to :func:`census_progress_total` for the town's figures.
-    Returns ``list[VillageCensusProgress]``.
+
+    Three queries (the villages, every count in one grouped query, the ID
+    numbers of rule R05), and a fourth only when some ID number is invalid
+    (are its households also flagged by another rule?): never more with more
+    households.
     """
     if villages is None:
         villages = Village.objects.order_by("name")

@@ -64,8 +64,7 @@ def _workflow(status: str, action: str, note: str = "") -> str:
     try:
         return rules.next_status(status, action, note=note)
     except rules.WorkflowError as exc:
-        field = "note" if exc.message == str(rules.WORKFLOW_ERROR_NOTE_REQUIRED) else None
-        raise ValidationError({field: exc.message} if field else exc.message) from None
+        raise ValidationError({exc.field: exc.message} if exc.field else exc.message) from None
 
 
 def household_check_submit(

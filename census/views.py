@@ -27,12 +27,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from census import quality, rules, selectors, services
 from census.export import census_base_table
 from census.filters import VillageFilterForm
 from census.forms import ChecklistForm, ReviewForm
 from census.models import CheckStatus
 from households.choices import REGISTERED_STATUSES, PovertyStatus
+from households.models import Village
 from households.selectors import as_of_from, status_on
 
 logger = logging.getLogger(__name__)
@@ -413,7 +416,7 @@ def export(request):
     if value:
         try:
             place = selectors.census_villages(request.user).get(pk=int(value))
-        except (ValueError, selectors.Village.DoesNotExist):
+        except (ValueError, Village.DoesNotExist):
             raise Http404(ERROR_NO_VILLAGE) from None
         households = households.filter(village=place)
     reveal = request.GET.get("ids") == "full"
@@ -431,6 +434,20 @@ def export(request):
         table.rows,
     )
     name = place.name if place else _("全部")
+    audit_record(
+        action=AuditAction.EXPORT,
+        user=request.user,
+        object_type="households.household",
+        object_label=_("%(place)s普查基础表") % {"place": name},
+        detail={
+            "view": "census:export",
+            "village": place.pk if place else None,
+            "on": on,
+            "full_ids": reveal,
+            "households": table.households,
+        },
+        count=table.rows,
+    )
     response = HttpResponse(table.content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{name}{_('普查基础表')}_{on:%Y%m%d}.xlsx"

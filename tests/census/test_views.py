@@ -462,3 +462,13 @@ def test_a_household_no_longer_registered_is_not_checked(town, client_for):
     assert response.status_code == 200
     assert "该户在查询日不是在册建档立卡户,不需要核查" in response.content.decode()
     assert not HouseholdCheck.objects.exists()
+
+
+def test_every_export_is_audited(town, client_for):
+    from audit.models import AuditEntry
+
+    client_for("reviewer").get(reverse("census:export"), {"village": town["household"].village_id})
+    entry = AuditEntry.objects.filter(action="export").latest("pk")
+    assert entry.user.username == "reviewer"
+    assert entry.detail["view"] == "census:export" and entry.detail["full_ids"] is False
+    assert entry.count == 2  # two members of the village's one household
