@@ -19,9 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password_change/", accounts_views.password_change, name="password_change"
-    ),
+    path("accounts/password_change/", accounts_views.password_change, name="password_change"),
     path(
         "accounts/password_change/done/",
         accounts_views.password_change_done,
