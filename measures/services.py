@@ -259,13 +259,15 @@ def programme_apply(
                 members_q=members_q,
                 amount=amount,
             )
+            # Nothing left to create first: a confirmation posted twice (a
+            # double click, a second tab) is told that, not that data changed.
+            if not plan.targets:
+                raise ValidationError(APPLY_ERROR_NOTHING, code="nothing")
             if expected is not None and plan.to_create != expected:
                 raise ValidationError(
                     APPLY_ERROR_CHANGED.format(now=plan.to_create, expected=expected),
                     code="changed",
                 )
-            if not plan.targets:
-                raise ValidationError(APPLY_ERROR_NOTHING, code="nothing")
             responsible = _responsible_by_household({t.household_id for t in plan.targets})
             applications = [
                 MeasureApplication(
