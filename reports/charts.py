@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 FONT_SIZE = 12
+MAX_VILLAGE_BARS = 40  # villages drawn in the status chart at most
 LINE = 22  # height of one bar row
 BAR = 14  # thickness of a bar
 _ids = count(1)
@@ -208,8 +209,18 @@ def dashboard_charts(d) -> dict:
     statuses.append(PovertyStatus.STABLE)
     series = [Series(str(s.label), STATUS_CSS[s.value]) for s in statuses]
     date_label = f"{d.on.year}年{d.on.month}月{d.on.day}日"
+    rows, title = d.rows, _("各村建档立卡户贫困状态(截至%(date)s)") % {"date": date_label}
+    if len(rows) > MAX_VILLAGE_BARS:
+        # A bar per village stops being readable: the villages with the most
+        # poor persons (then the most households); the table has them all.
+        rows = sorted(rows, key=lambda r: (-r.poor.persons, -r.registered.households))
+        rows = rows[:MAX_VILLAGE_BARS]
+        title = _("未脱贫人口最多的%(n)s个村的建档立卡户贫困状态(截至%(date)s)") % {
+            "n": MAX_VILLAGE_BARS,
+            "date": date_label,
+        }
     by_village = Chart(
-        title=_("各村建档立卡户贫困状态(截至%(date)s)") % {"date": date_label},
+        title=title,
         desc=_("每村一条横条,按贫困状态分段,数字为户数:")
         + ";".join(
             f"{r.village.name}{r.registered.households}户"
@@ -218,7 +229,7 @@ def dashboard_charts(d) -> dict:
                 for s in statuses
                 if r.by_status[s.value].households
             )
-            for r in d.rows
+            for r in rows
         ),
         series=series,
         groups=[
@@ -227,7 +238,7 @@ def dashboard_charts(d) -> dict:
                 [r.by_status[s.value].households for s in statuses],
                 note=f"{r.registered.households}户",
             )
-            for r in d.rows
+            for r in rows
         ],
         unit="户",
     )

@@ -163,30 +163,34 @@ def history_dates(on: date) -> list[date]:
 
 
 def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, Tally]]:
-    """``households.selectors.town_status_tallies`` on each of ``dates``, in one query.
+    """``households.selectors.town_status_tallies`` on each of ``dates``, in two queries.
 
     The same definitions (a status period covering the date, the members
-    present on it) as conditional counts over one pass of the status periods.
+    present on it), as conditional counts over the status periods: one pass
+    for the households (a household has one period covering a date, so its
+    periods need no DISTINCT), one pass joined with the members for the persons.
     """
     periods = HouseholdStatusPeriod.objects.filter(valid_from__lte=max(dates)).order_by()
     if village_ids is not None:
         periods = periods.filter(household__village_id__in=village_ids)
-    counts = {}
+    households, persons = {}, {}
     for i, on in enumerate(dates):
         covers = registry.period_covers_q(on)
         present = registry.member_present_q(on, prefix="household__members__")
-        counts[f"h{i}"] = Count("household_id", distinct=True, filter=covers)
-        counts[f"p{i}"] = Count("household__members", filter=covers & present)
+        households[f"n{i}"] = Count("id", filter=covers)
+        persons[f"n{i}"] = Count("household__members", filter=covers & present)
+    counted = {row["status"]: row for row in periods.values("status").annotate(**households)}
     result: dict[date, dict[str, Tally]] = {on: {} for on in dates}
-    for row in periods.values("status").annotate(**counts):
+    for row in periods.values("status").annotate(**persons):
         for i, on in enumerate(dates):
-            if row[f"h{i}"]:
-                result[on][row["status"]] = Tally(row[f"h{i}"], row[f"p{i}"])
+            n = counted.get(row["status"], {}).get(f"n{i}", 0)
+            if n:
+                result[on][row["status"]] = Tally(n, row[f"n{i}"])
     return result
 
 
 def history(*, on: date, village_ids=None) -> list[YearRow]:
-    """The registry at every year end since 2014 and on ``on`` (two queries)."""
+    """The registry at every year end since 2014 and on ``on`` (three queries)."""
     dates = history_dates(on)
     tallies = status_tallies_on_dates(dates=dates, village_ids=village_ids)
     populations = registry.population_for_years(

@@ -1,6 +1,7 @@
 """Server-side SVG charts: accessible, escaped, styled by classes only."""
 
 import re
+from datetime import date
 from xml.etree import ElementTree
 
 from defusedxml.ElementTree import fromstring
@@ -77,3 +78,34 @@ def test_an_empty_chart_still_renders():
 def test_chinese_labels_are_measured_wider_than_latin_ones():
     assert text_width("学田地村", 12) == 4 * 12
     assert text_width("学田地村") > 1.5 * text_width("abcd")
+
+
+def test_the_village_chart_keeps_the_villages_with_most_poor_persons(monkeypatch):
+    from types import SimpleNamespace
+
+    from households.selectors import Tally
+    from reports import charts
+
+    monkeypatch.setattr(charts, "MAX_VILLAGE_BARS", 2)
+
+    def row(name, poor):
+        tally = Tally(poor, poor)
+        return SimpleNamespace(
+            village=SimpleNamespace(name=name),
+            by_status={"0": tally, "3": Tally(), "1": Tally(), "4": Tally()},
+            registered=tally,
+            poor=tally,
+        )
+
+    dashboard = SimpleNamespace(
+        on=date(2020, 5, 31),
+        year=2020,
+        rows=[row("甲村", 1), row("乙村", 5), row("丙村", 3)],
+        history=[],
+        causes=[],
+        measures=[],
+    )
+    drawn = charts.dashboard_charts(dashboard)["villages"]
+    labels = [t.text for t in parse(drawn.svg).iter(f"{SVG}text")]
+    assert "乙村" in labels and "丙村" in labels and "甲村" not in labels
+    assert "未脱贫人口最多的2个村" in drawn.title
