@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -64,7 +65,9 @@ def edit_data(household: Household, **changes) -> dict:
 
 def logged_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=PASSWORD)
+    # django-axes checks every authentication against its lockouts and needs
+    # the request for that; a test login has none of its own.
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
     return client
 
 
