@@ -206,6 +206,43 @@ def _household(town, village_name, number, head_name, spouse_name) -> Case:
     return Case(household, village_name, head_name, spouse_name)
 
 
+def add_household(
+    village,
+    number: str,
+    names: list[str],
+    *,
+    wage_income: Decimal = Decimal(7000),
+    statuses: tuple[tuple[str, date], ...] = ((PovertyStatus.NOT_LIFTED, date(2019, 11, 15)),),
+) -> Household:
+    """One more household in an existing village: ``names[0]`` is the head,
+    ``statuses`` its status periods as (status, from) in order (each ends
+    where the next begins), its 2020 income assessed on ``AS_OF``."""
+    household = HouseholdFactory(village=village, number=number)
+    for i, name in enumerate(names):
+        MemberFactory(
+            household=household,
+            name=name,
+            relation=Relation.HEAD if i == 0 else Relation.CHILD,
+            id_number=id_number(date(1975 + 12 * min(i, 1) + i, 5, 1), male=i % 2 == 0),
+        )
+    for (status, valid_from), following in zip(statuses, [*statuses[1:], None], strict=True):
+        StatusFactory(
+            household=household,
+            status=status,
+            valid_from=valid_from,
+            valid_to=following[1] if following else None,
+        )
+    IncomeFactory(household=household, year=2020, assessed_on=AS_OF, wage_income=wage_income)
+    GuaranteeFactory(
+        household=household,
+        food_ok=True,
+        clothing_ok=True,
+        housing_grade=HousingGrade.B,
+        water_ok=True,
+    )
+    return household
+
+
 @pytest.fixture
 def registry(transactional_db, live_server) -> Registry:
     """Two villages with one household each, the policy of 2020 and the demo users.
