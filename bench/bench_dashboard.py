@@ -537,14 +537,16 @@ def selector_blocks():
 
     scope = selectors.town_scope()
     return {
-        "status tallies by village": lambda: registry.status_tallies(on=AS_OF),
+        "by village and status, history": lambda: selectors.history(
+            on=AS_OF,
+            tallies=selectors.village_status_tallies_on_dates(dates=selectors.history_dates(AS_OF)),
+        ),
         "低保 by village": lambda: registry.dibao_tallies_by_village(on=AS_OF),
         "五保, students, causes": lambda: (
             registry.tekun_persons(on=AS_OF),
             registry.students_by_level(on=AS_OF),
             selectors.causes(on=AS_OF),
         ),
-        "history 2014-2020": lambda: selectors.history(on=AS_OF),
         "populations, threshold": lambda: (
             registry.population_for_year(year=AS_OF.year),
             selectors.exit_threshold(AS_OF.year),
@@ -586,12 +588,13 @@ def history_sql() -> str:
 
 #: The dashboard's figures, by hand: one statement per block of selectors.
 HAND_WRITTEN = {
-    "status tallies by village": [
+    "by village and status, history": [
+        history_sql(),
         "SELECT h.village_id, p.status, count(*), coalesce(sum(mc.n), 0) "
         "FROM households_householdstatusperiod p JOIN households_household h ON h.id = p.household_id "
         f"LEFT JOIN (SELECT household_id, count(*) n FROM households_member m WHERE {PRESENT} "
         f"GROUP BY household_id) mc ON mc.household_id = p.household_id WHERE {COVERS} "
-        "GROUP BY h.village_id, p.status"
+        "GROUP BY h.village_id, p.status",
     ],
     "低保 by village": [
         "SELECT h.village_id, count(*), count(DISTINCT m.household_id) FROM households_member m "
@@ -609,7 +612,6 @@ HAND_WRITTEN = {
         f"SELECT h.main_cause, count(*) FROM households_household h WHERE {REGISTERED} "
         "GROUP BY h.main_cause",
     ],
-    "history 2014-2020": [history_sql()],
     "populations, threshold": [
         "SELECT DISTINCT ON (village_id) * FROM households_villagepopulation WHERE year <= 2020 "
         "ORDER BY village_id, year DESC",

@@ -162,13 +162,16 @@ def history_dates(on: date) -> list[date]:
     return [date(year, 12, 31) for year in range(FIRST_YEAR, on.year)] + [on]
 
 
-def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, Tally]]:
-    """``households.selectors.town_status_tallies`` on each of ``dates``, in two queries.
+def village_status_tallies_on_dates(
+    *, dates, village_ids=None
+) -> dict[date, dict[tuple[int, str], Tally]]:
+    """``households.selectors.status_tallies`` on each of ``dates``, in two queries.
 
     The same definitions (a status period covering the date, the members
     present on it), as conditional counts over the status periods: one pass
     for the households (a household has one period covering a date, so its
-    periods need no DISTINCT), one pass joined with the members for the persons.
+    periods need no DISTINCT), one pass joined with the members for the
+    persons. ``{date: {(village id, status): Tally}}``.
     """
     periods = HouseholdStatusPeriod.objects.filter(valid_from__lte=max(dates)).order_by()
     if village_ids is not None:
@@ -179,20 +182,41 @@ def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, 
         present = registry.member_present_q(on, prefix="household__members__")
         households[f"n{i}"] = Count("id", filter=covers)
         persons[f"n{i}"] = Count("household__members", filter=covers & present)
-    counted = {row["status"]: row for row in periods.values("status").annotate(**households)}
-    result: dict[date, dict[str, Tally]] = {on: {} for on in dates}
-    for row in periods.values("status").annotate(**persons):
+    keys = ("household__village_id", "status")
+    counted = {
+        (row["household__village_id"], row["status"]): row
+        for row in periods.values(*keys).annotate(**households)
+    }
+    result: dict[date, dict[tuple[int, str], Tally]] = {on: {} for on in dates}
+    for row in periods.values(*keys).annotate(**persons):
+        key = (row["household__village_id"], row["status"])
         for i, on in enumerate(dates):
-            n = counted.get(row["status"], {}).get(f"n{i}", 0)
+            n = counted.get(key, {}).get(f"n{i}", 0)
             if n:
-                result[on][row["status"]] = Tally(n, row[f"n{i}"])
+                result[on][key] = Tally(n, row[f"n{i}"])
     return result
 
 
-def history(*, on: date, village_ids=None) -> list[YearRow]:
-    """The registry at every year end since 2014 and on ``on`` (three queries)."""
+def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, Tally]]:
+    """``households.selectors.town_status_tallies`` on each of ``dates`` (two queries)."""
+    by_village = village_status_tallies_on_dates(dates=dates, village_ids=village_ids)
+    return {on: _by_status(tallies) for on, tallies in by_village.items()}
+
+
+def _by_status(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
+    totals: dict[str, Tally] = defaultdict(Tally)
+    for (_village, status), tally in tallies.items():
+        totals[status] += tally
+    return dict(totals)
+
+
+def history(*, on: date, village_ids=None, tallies=None) -> list[YearRow]:
+    """The registry at every year end since 2014 and on ``on`` (three queries; one
+    when ``tallies``, the result of :func:`village_status_tallies_on_dates` for
+    :func:`history_dates`, is given)."""
     dates = history_dates(on)
-    tallies = status_tallies_on_dates(dates=dates, village_ids=village_ids)
+    if tallies is None:
+        tallies = village_status_tallies_on_dates(dates=dates, village_ids=village_ids)
     populations = registry.population_for_years(
         years=[d.year for d in dates], village_ids=village_ids
     )
@@ -200,7 +224,9 @@ def history(*, on: date, village_ids=None) -> list[YearRow]:
     for d in dates:
         pop = populations[d.year]
         population = sum(p.registered_persons for p in pop.values()) if pop else None
-        rows.append(YearRow(year=d.year, on=d, by_status=tallies[d], population=population))
+        rows.append(
+            YearRow(year=d.year, on=d, by_status=_by_status(tallies[d]), population=population)
+        )
     return rows
 
 
@@ -298,7 +324,11 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     from rectification.selectors import problem_counts, village_problem_counts
 
     ids = scope.village_ids
-    tallies = registry.status_tallies(on=on, village_ids=ids)
+    # One pass over the status periods gives the villages' figures on ``on``
+    # and the town's at every year end (``households.selectors.status_tallies``
+    # on each date; tests/reports/test_demo_report.py proves they agree).
+    over_dates = village_status_tallies_on_dates(dates=history_dates(on), village_ids=ids)
+    tallies = over_dates[on]
     population = registry.population_for_year(year=on.year, village_ids=ids)
     threshold = exit_threshold(on.year)
     dibao = registry.dibao_tallies_by_village(on=on, village_ids=ids)
@@ -353,7 +383,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
         students=registry.students_by_level(on=on, village_ids=ids),
         causes=causes(on=on, village_ids=ids),
-        history=history(on=on, village_ids=ids),
+        history=history(on=on, village_ids=ids, tallies=over_dates),
         # Totals per category exist for the whole town; a village's version
         # shows its own coverage (households, persons, funds, completed).
         measures=category_totals(year=year) if scope.whole_town else [],

@@ -257,8 +257,8 @@ def test_the_report_and_its_docx_say_the_same(town, client_for):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("leader", DASHBOARD, 25),
-        ("cadre", DASHBOARD, 24),
+        ("leader", DASHBOARD, 24),
+        ("cadre", DASHBOARD, 23),
         ("leader", REPORT, 31),
         ("cadre", REPORT, 28),
     ],
