@@ -356,7 +356,7 @@ def programme_apply(request, pk):
                         "created": result.created,
                         "households": result.households,
                         "persons": result.persons,
-                        "funds": result.funds,
+                        "funds": f"{result.funds:,.2f}",
                         "skipped": result.skipped,
                     },
                 )
