@@ -1442,7 +1442,13 @@ DEMO_USERS = {
     "enumerator": (roles.ENUMERATOR, ["学田地村"], "学田地村普查员"),
     "reviewer": (roles.REVIEWER, [], "镇数据审核员"),
     "helper": (roles.RESPONSIBLE, [], "帮扶责任人"),
+    # The administrators of the system itself (separation of duties).
+    "sysadmin": (roles.SYSTEM_ADMIN, [], "系统管理员"),
+    "secadmin": (roles.SECURITY_ADMIN, [], "安全管理员"),
+    "auditor": (roles.AUDIT_ADMIN, [], "审计管理员"),
 }
+#: Roles that work in the Django admin (users and roles; login attempts).
+ADMIN_SITE_ROLES = (roles.TOWN_ADMIN, roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN)
 
 
 def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
@@ -1460,7 +1466,7 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
                 username=username,
                 password=password,
                 first_name=full_name,
-                is_staff=role == roles.TOWN_ADMIN,
+                is_staff=role in ADMIN_SITE_ROLES,
                 is_superuser=role == roles.TOWN_ADMIN,
             )
         user.groups.add(Group.objects.get(name=role))
