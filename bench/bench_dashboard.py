@@ -328,7 +328,7 @@ def fill(first: int, last: int) -> dict[str, float]:
     )
     # Members: 1–5 per household (mean 2.3); ID numbers valid (GB 11643 check
     # digit) and unique, read off a serial: birth date and sequence number.
-    weights = [7, 9, 10, 5, 8, 4, 3, 2, 6, 1, 10, 9, 8, 7, 6, 5, 4]
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643
     check = " + ".join(f"substr(b.body, {i + 1}, 1)::int * {w}" for i, w in enumerate(weights))
     body = "'150927' || to_char(s.birth, 'YYYYMMDD') || lpad(((s.serial / 29000) % 1000)::text, 3, '0')"
     members = (

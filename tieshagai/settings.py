@@ -137,6 +137,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool(
+    "PG_JIT", False
+):
+    # PostgreSQL's JIT compiles any query whose estimated cost is high, which
+    # the dashboard's and the census rules' grouped counts over a county are:
+    # seconds of compiling for queries that run in a fraction of that.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -70,7 +70,7 @@ def test_the_head_who_died_in_january_is_flagged():
 def test_progress_on_the_report_date():
     with CaptureQueriesContext(connection) as queries:
         rows = selectors.census_progress(on=AS_OF)
-    assert len(queries) == 3
+    assert len(queries) == 4
     assert len(rows) == 12
     total = selectors.census_progress_total(rows)
     assert total.households == 1347
