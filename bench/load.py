@@ -1,16 +1,14 @@
 """Load test: 50 concurrent users against gunicorn + PostgreSQL (a script that
 prints figures, not a test).
 
-    .venv/bin/python bench/load.py [--users 50] [--duration 60] [--county 0]
+    .venv/bin/python bench/load.py [--users 50] [--duration 60]
     make load-test
 
 In one run, on loopback only:
 
 1. creates a database of its own (``tieshagai_load``) on the server of
    ``--database-url`` (default ``DATABASE_URL``, else the local PostgreSQL),
-   migrates it and loads the demo town (1,347 households); with
-   ``--county N`` also N generated households (a county is ~100,000), so the
-   pages run against a county-size registry;
+   migrates it and loads the demo town (1,347 households);
 2. starts gunicorn with the production settings (``DEBUG=0``, whitenoise,
    ``deploy/gunicorn.conf.py``) on a free loopback port, as a TLS-terminating
    proxy would see it (``BEHIND_PROXY=1``, ``X-Forwarded-Proto: https``);
@@ -357,7 +355,6 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
-    parser.add_argument("--county", type=int, default=0, help="generated households to add")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
     parser.add_argument(
         "--database-url",
@@ -388,11 +385,6 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
         manage("load_demo", env={**env, "DEBUG": "1"})
-        if args.county:
-            sys.path.insert(0, str(ROOT / "bench"))
-            from bench_dashboard import add_county  # the dashboard benchmark's generator
-
-            add_county(url, households=args.county)
         say(f"database {LOAD_DB}: demo town loaded in {time.perf_counter() - started:.0f} s")
         production = {
             **env,
