@@ -100,15 +100,17 @@ bench-dashboard: venv
 
 # The load test: gunicorn (production settings) + PostgreSQL in a database of
 # its own (tieshagai_load), LOAD_USERS users for LOAD_SECONDS seconds on
-# loopback, with the demo town.
+# loopback, with the demo town (and LOAD_COUNTY generated households beside it).
 LOAD_USERS ?= 50
 LOAD_SECONDS ?= 60
+LOAD_COUNTY ?= 0
 
 $(VENV)/.installed-load: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev,load]"
 	touch $@
 
 load-test: $(VENV)/.installed-load
-	$(PY) bench/load.py --users $(LOAD_USERS) --duration $(LOAD_SECONDS) --database-url $(PG_URL)
+	$(PY) bench/load.py --users $(LOAD_USERS) --duration $(LOAD_SECONDS) --county $(LOAD_COUNTY) \
+		--database-url $(PG_URL)
 
 bench: bench-import bench-dashboard

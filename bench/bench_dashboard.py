@@ -51,6 +51,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "tieshagai_bench_dash"
+#: The generated town (beside the demo town when the load test adds a county).
+BENCH_TOWN = "基准测试镇"
+BENCH_ROUND = "基准测试检查"
+BENCH_VILLAGES = (
+    "(SELECT v.id FROM households_village v JOIN households_town t ON t.id = v.town_id"
+    f" WHERE t.name = '{BENCH_TOWN}')"
+)
 AS_OF = date(2020, 5, 31)
 YEAR = 2020
 TARGET_RATIO = 1.5
@@ -189,7 +196,7 @@ def create_town(villages: int):
     from measures.models import Programme
     from rectification.models import InspectionRound
 
-    town = Town.objects.create(name="基准测试镇", county="基准测试县", area_km2=Decimal("252"))
+    town = Town.objects.create(name=BENCH_TOWN, county="基准测试县", area_km2=Decimal("252"))
     kinds = ["deep", "key", "none", "none"]
     Village.objects.bulk_create(
         Village(
@@ -202,13 +209,12 @@ def create_town(villages: int):
     )
     VillagerGroup.objects.bulk_create(
         VillagerGroup(village=v, name=f"{n}组", number=n)
-        for v in Village.objects.all()
+        for v in Village.objects.filter(town=town)
         for n in range(1, 6)
     )
     lines = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
-    PolicyYear.objects.bulk_create(
-        PolicyYear(year=y, poverty_line=Decimal(line)) for y, line in lines.items()
-    )
+    for y, line in lines.items():  # a town already there (the demo) has them
+        PolicyYear.objects.get_or_create(year=y, defaults={"poverty_line": Decimal(line)})
     specs = [
         ("城乡居民医疗保险个人缴费补贴", "medical", "insurance_subsidy", "person", "person", 145),
         ("危房改造", "housing", "renovation", "household", "lump", 0),
@@ -219,16 +225,27 @@ def create_town(villages: int):
         ("民政临时救助", "civil_relief", "relief", "household", "lump", 0),
     ]
     for name, category, kind, target, unit, amount in specs:
-        Programme.objects.create(
+        Programme.objects.get_or_create(
             year=YEAR,
-            name=name,
-            category=category,
-            kind=kind,
-            target=target,
-            unit=unit,
-            standard_amount=Decimal(amount),
+            name=f"{name}(基准测试)",
+            defaults={
+                "category": category,
+                "kind": kind,
+                "target": target,
+                "unit": unit,
+                "standard_amount": Decimal(amount),
+            },
         )
-    InspectionRound.objects.create(name="基准测试检查", kind="survey", year=YEAR)
+    InspectionRound.objects.get_or_create(
+        name=BENCH_ROUND, defaults={"kind": "survey", "year": YEAR}
+    )
+
+
+def add_county(households: int, *, villages: int = 200) -> dict[str, float]:
+    """A county's registry beside what the database holds (the load test's
+    demo town): a town of ``villages`` villages and ``households`` households."""
+    create_town(villages)
+    return fill(1, households)
 
 
 def fill(first: int, last: int) -> dict[str, float]:
@@ -252,7 +269,7 @@ def fill(first: int, last: int) -> dict[str, float]:
         timings[name] = time.perf_counter() - started
 
     series = f"generate_series({first}, {last}) AS g(n)"
-    villages = "(SELECT array_agg(id ORDER BY id) AS ids FROM households_village) AS v"
+    villages = f"(SELECT array_agg(id ORDER BY id) AS ids FROM households_village WHERE id IN {BENCH_VILLAGES}) AS v"
     causes = "'{illness,disability,schooling,lack_labour,lack_skills,lack_funds,lack_land,lack_water,low_motivation}'::text[]"
     step(
         "households",
@@ -326,11 +343,12 @@ def fill(first: int, last: int) -> dict[str, float]:
             ),
         ),
     )
-    # Members: 1–5 per household (mean 2.3); ID numbers valid (GB 11643 check
+    # Members: 1–5 per household (mean 2.3); ID numbers of a neighbouring county
+    # (150926: never those of the demo town), valid (GB 11643 check
     # digit) and unique, read off a serial: birth date and sequence number.
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643
     check = " + ".join(f"substr(b.body, {i + 1}, 1)::int * {w}" for i, w in enumerate(weights))
-    body = "'150927' || to_char(s.birth, 'YYYYMMDD') || lpad(((s.serial / 29000) % 1000)::text, 3, '0')"
+    body = "'150926' || to_char(s.birth, 'YYYYMMDD') || lpad(((s.serial / 29000) % 1000)::text, 3, '0')"
     members = (
         "(SELECT s.*, " + body + " AS body FROM ("
         "  SELECT h.id AS household_id, h.identified_year, h.attribute, i,"
@@ -393,7 +411,9 @@ def fill(first: int, last: int) -> dict[str, float]:
             ),
         ),
     )
-    programmes = dict(Programme.objects.filter(year=YEAR).values_list("kind", "pk"))
+    programmes = dict(
+        Programme.objects.filter(year=YEAR, name__endswith="(基准测试)").values_list("kind", "pk")
+    )
     enjoying = (
         "households_member m JOIN households_household h ON h.id = m.household_id "
         f"WHERE h.{numbers} AND EXISTS (SELECT 1 FROM households_householdstatusperiod p "
@@ -441,7 +461,7 @@ def fill(first: int, last: int) -> dict[str, float]:
     )
 
     def rectification_and_census():
-        round_ = InspectionRound.objects.get()
+        round_ = InspectionRound.objects.get(name=BENCH_ROUND)
         count = max((last - first + 1) // 1000, 1)
         problems = Problem.objects.bulk_create(
             Problem(
@@ -479,14 +499,15 @@ def fill(first: int, last: int) -> dict[str, float]:
     def populations():
         from households.models import VillagePopulation
 
-        VillagePopulation.objects.all().delete()
+        VillagePopulation.objects.filter(village__town__name=BENCH_TOWN).delete()
         execute(
             "INSERT INTO households_villagepopulation (village_id, year, registered_households,"
             " registered_persons, resident_households, resident_persons)"
             " SELECT h.village_id, y, count(DISTINCT h.id) * 6, count(m.id) * 6,"
             " count(DISTINCT h.id) * 2, count(m.id) * 2"
             " FROM households_household h JOIN households_member m ON m.household_id = h.id"
-            " CROSS JOIN generate_series(2014, 2020) y GROUP BY h.village_id, y"
+            f" CROSS JOIN generate_series(2014, 2020) y WHERE h.village_id IN {BENCH_VILLAGES}"
+            " GROUP BY h.village_id, y"
         )
 
     step("populations", populations)

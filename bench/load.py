@@ -1,14 +1,17 @@
 """Load test: 50 concurrent users against gunicorn + PostgreSQL (a script that
 prints figures, not a test).
 
-    .venv/bin/python bench/load.py [--users 50] [--duration 60]
+    .venv/bin/python bench/load.py [--users 50] [--duration 60] [--county 0]
     make load-test
 
 In one run, on loopback only:
 
 1. creates a database of its own (``tieshagai_load``) on the server of
    ``--database-url`` (default ``DATABASE_URL``, else the local PostgreSQL),
-   migrates it and loads the demo town (1,347 households);
+   migrates it and loads the demo town (1,347 households); with
+   ``--county N`` also a generated town of 200 villages and N households
+   beside it (``bench/bench_dashboard.py``'s generator; a county is
+   ~100,000), so the pages run against a county-size registry;
 2. starts gunicorn with the production settings (``DEBUG=0``, whitenoise,
    ``deploy/gunicorn.conf.py``) on a free loopback port, as a TLS-terminating
    proxy would see it (``BEHIND_PROXY=1``, ``X-Forwarded-Proto: https``);
@@ -355,6 +358,9 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
+    parser.add_argument(
+        "--county", type=int, default=0, help="generated households beside the demo town"
+    )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
     parser.add_argument(
         "--database-url",
@@ -385,7 +391,18 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
         manage("load_demo", env={**env, "DEBUG": "1"})
-        say(f"database {LOAD_DB}: demo town loaded in {time.perf_counter() - started:.0f} s")
+        if args.county:
+            # In a process of its own: Django runs there, not beside gevent here.
+            code = (
+                "import sys; sys.path.insert(0, 'bench'); import bench_dashboard as b; "
+                f"b.setup_django({url!r}); print(b.add_county({args.county}))"
+            )
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
+        say(
+            f"database {LOAD_DB}: demo town"
+            + (f" and {args.county:,} generated households" if args.county else "")
+            + f" loaded in {time.perf_counter() - started:.0f} s"
+        )
         production = {
             **env,
             "DEBUG": "0",
