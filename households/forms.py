@@ -2,6 +2,7 @@
 and services; forms carry fields, widgets and the household's version."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from households import rules
@@ -160,3 +161,21 @@ class StatusForm(VersionedForm):
     decided_by = forms.CharField(
         label=_("认定依据"), max_length=200, required=False, help_text=_("如:村两委民主评议、公示")
     )
+
+
+def save_or_report(form, action) -> bool:
+    """Run a service; put its validation errors on the form. True if it succeeded.
+
+    Errors of a field the form has land on that field; the rest (a
+    concurrent edit, a rule across fields) on the form as a whole.
+    """
+    try:
+        action()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return False
+    return True

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 from django.http import Http404, HttpResponse
@@ -36,6 +36,7 @@ from households.forms import (
     MemberForm,
     MemberLeaveForm,
     StatusForm,
+    save_or_report,
 )
 from households.models import (
     GuaranteeAssessment,
@@ -117,23 +118,6 @@ def annotate_failures(queryset, *, on: date):
             for c in rules.Criterion
         }
     )
-
-
-def save_or_report(form, request, action) -> bool:
-    """Run a service; put its validation errors on the form. True if it succeeded."""
-    try:
-        action()
-    except services.ConcurrentEditError as exc:
-        form.add_error(None, exc)
-        return False
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------
@@ -360,11 +344,7 @@ def reveal_id_number(request, pk, member_pk):
 def form_page(request, household, form, *, title, save, success):
     """An edit page: on a valid POST run ``save(form)`` (a service call) and go
     back to the household; otherwise show the form with every error on it."""
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_report(form, request, lambda: save(form))
-    ):
+    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
         messages.success(request, success)
         return redirect(detail_url(household, request))
     return render(

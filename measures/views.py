@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from households.check_queries import with_income
 from households.choices import RenovationKind
+from households.forms import save_or_report
 from households.models import Household, Member, Village
 from households.selectors import as_of_from, default_as_of, member_present_q
 from measures import selectors, services
@@ -94,20 +95,6 @@ def visible_villages(user):
     return Village.objects.filter(pk__in=ids).order_by("name") | Village.objects.filter(
         user_profiles__user=user
     ).order_by("name")
-
-
-def save_or_report(form, action) -> bool:
-    """Run a service; put its validation errors on the form. True if it succeeded."""
-    try:
-        action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 def safe_next(request, default: str) -> str:

@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.forms import save_or_report
 from households.models import Household, Village
 from households.selectors import as_of_from
 from rectification import selectors, services
@@ -82,20 +83,6 @@ def scoped_villages(user):
 def posted(request):
     """The POST data, also when empty: an empty POST is a submitted form, not a GET."""
     return request.POST if request.method == "POST" else None
-
-
-def save_or_report(form, action) -> bool:
-    """Run a service; put its validation errors on the form. True if it succeeded."""
-    try:
-        action()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-        return False
-    return True
 
 
 def problem_url(problem, request=None) -> str:
