@@ -87,6 +87,8 @@ MIDDLEWARE = [
     # cached for ever under hashed names): no shared disk, no CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Idle sessions end after SESSION_COOKIE_AGE (see SESSION_TOUCH_SECONDS).
+    "accounts.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -229,7 +231,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Security. Production runs behind TLS; these hold whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes count from the last request
+# The 30 minutes count from the last request: accounts.middleware.SessionIdleMiddleware
+# moves the expiry forward at most once every SESSION_TOUCH_SECONDS (a session
+# write per minute, not per page), so an idle session ends after 29 to 30 minutes.
+SESSION_TOUCH_SECONDS = envint("SESSION_TOUCH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -324,10 +324,10 @@ def test_list_query_count_does_not_grow_with_rows(town, client_for, django_asser
     client = client_for("cadre")
     url = reverse("households:list")
     client.get(url)  # warm the session and permission caches
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(url)
     grow(town["household"].village, 25)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count('href="/households/') >= 2 * 26
 
@@ -336,21 +336,21 @@ def test_household_page_query_count_is_fixed(town, client_for, django_assert_num
     client = client_for("cadre")
     household = town["household"]
     client.get(detail(household))
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         client.get(detail(household))
     for i in range(5):
         MemberFactory(household=household, name=f"子女{i}", relation="child")
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         client.get(detail(household))
 
 
 def test_overview_query_count_is_fixed(town, client_for, django_assert_num_queries):
     client = client_for("leader")
     client.get(reverse("households:overview"))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         client.get(reverse("households:overview"))
     grow(town["other_household"].village, 10)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         client.get(reverse("households:overview"))
 
 

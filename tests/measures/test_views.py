@@ -433,8 +433,8 @@ def test_summary_for_leader(planned, client_for, django_assert_num_queries):
     assert 'data-category="industry"' in page and "3,000.00" in page
 
 
-MY_HOUSEHOLDS_QUERIES = 10
-PAGE_QUERIES = (9, 11, 12)
+MY_HOUSEHOLDS_QUERIES = 7
+PAGE_QUERIES = (6, 8, 9)
 SUMMARY_QUERIES = 11
 
 

@@ -257,10 +257,10 @@ def test_the_report_and_its_docx_say_the_same(town, client_for):
 @pytest.mark.parametrize(
     ("role", "url", "queries"),
     [
-        ("leader", DASHBOARD, 25),
-        ("cadre", DASHBOARD, 24),
-        ("leader", REPORT, 32),
-        ("cadre", REPORT, 29),
+        ("leader", DASHBOARD, 22),
+        ("cadre", DASHBOARD, 21),
+        ("leader", REPORT, 29),
+        ("cadre", REPORT, 26),
     ],
 )
 def test_query_count_does_not_grow_with_villages_or_households(
