@@ -59,12 +59,23 @@ class HouseholdFilter(django_filters.FilterSet):
         model = Household
         fields = ["q", "village", "group", "status", "attribute", "dibao_class", "cause"]
 
-    def __init__(self, *args, on: date, villages, **kwargs):
+    def __init__(self, *args, on: date, villages, whole_registry: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.on = on
         self.filters["village"].queryset = villages
         groups = VillagerGroup.objects.filter(village__in=villages).select_related("village")
+        # The groups offered are those of the chosen village. Someone who sees
+        # the whole registry (a town's hundred groups, a county's thousands)
+        # picks a village first; a village cadre sees the groups of their villages.
+        village = self.data.get("village", "")
+        if village.isdigit():
+            groups = groups.filter(village_id=int(village))
+        elif whole_registry:
+            group = self.data.get("group", "")
+            groups = groups.filter(pk=int(group)) if group.isdigit() else groups.none()
         self.filters["group"].queryset = groups
+        if whole_registry and not village.isdigit():
+            self.filters["group"].field.empty_label = _("(先选行政村)")
         self.filters["group"].field.label_from_instance = lambda g: f"{g.village.name}{g.name}"
         for name in ("income_min", "income_max"):
             self.filters[name].field.widget = forms.NumberInput(attrs={"step": "100", "min": 0})

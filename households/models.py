@@ -261,6 +261,36 @@ class PolicyYear(models.Model):
 # --------------------------------------------------------------------------
 
 
+def _scope_of(user) -> tuple[list[int], list[int]]:
+    """The ids of ``user``'s profile villages and of the households assigned to them.
+
+    One query, read once per user object (a request's user lives as long as
+    the request).
+    """
+    cached = getattr(user, "_household_scope", None)
+    if cached is not None:
+        return cached
+    through = UserProfile.villages.through
+    assignment = Household.assignments.rel.related_model
+    villages = (
+        through.objects.filter(userprofile__user=user)
+        .annotate(kind=models.Value(0))
+        .values_list("kind", "village_id")
+        .order_by()
+    )
+    assigned = (
+        assignment.objects.filter(person__user=user, ended_on__isnull=True)
+        .annotate(kind=models.Value(1))
+        .values_list("kind", "household_id")
+        .order_by()
+    )
+    village_ids, household_ids = [], []
+    for kind, pk in villages.union(assigned, all=True):
+        (household_ids if kind else village_ids).append(pk)
+    user._household_scope = (village_ids, household_ids)
+    return village_ids, household_ids
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The households ``user`` may see: the one scoping rule of every view.
@@ -273,14 +303,12 @@ class HouseholdQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm("households.view_all_households"):
             return self
-        scope = Q(village__user_profiles__user=user)
-        assigned = Q(
-            assignments__person__user=user,
-            assignments__ended_on__isnull=True,
-        )
-        # An IN subquery keeps one row per household however many paths lead to it.
-        ids = Household.objects.filter(scope | assigned).values("pk")
-        return self.filter(pk__in=ids)
+        # The user's villages and assigned households are read first (one
+        # small query), so that the households are then found through the
+        # indexes on village and id, not by joining every household of the
+        # registry to the profiles and the assignments.
+        village_ids, household_ids = _scope_of(user)
+        return self.filter(Q(village_id__in=village_ids) | Q(pk__in=household_ids))
 
     def with_status_on(self, on: date):
         """Annotate ``status_on`` with the status in force on the given date."""

@@ -26,7 +26,12 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_record
 from households import rules, selectors, services
-from households.check_queries import criterion_failed_q, failure_counts_by_village, with_income
+from households.check_queries import (
+    criterion_failed_q,
+    failure_counts_by_village,
+    failures_by_household,
+    with_income,
+)
 from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyCause, PovertyStatus
 from households.filters import HouseholdFilter
 from households.forms import (
@@ -186,11 +191,21 @@ def overview(request):
 # --------------------------------------------------------------------------
 
 
-def _filtered(request, on):
+def _filtered(request, on, *, failures: bool = True):
+    """The list's filters bound to the request; ``failures=False`` leaves out the
+    ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
     villages = visible_villages(request.user).distinct().order_by("name")
-    queryset = annotate_failures(household_rows(request.user, on), on=on)
+    queryset = household_rows(request.user, on)
+    if failures:
+        queryset = annotate_failures(queryset, on=on)
     # Always bound, so that the default (registered households) applies too.
-    filterset = HouseholdFilter(request.GET, queryset=queryset, on=on, villages=villages)
+    filterset = HouseholdFilter(
+        request.GET,
+        queryset=queryset,
+        on=on,
+        villages=villages,
+        whole_registry=request.user.has_perm("households.view_all_households"),
+    )
     if "village" in filterset.errors:
         # A village outside the user's scope is not found, as its households are not.
         raise Http404(_("没有这个村,或不在您的管辖范围内"))
@@ -199,13 +214,21 @@ def _filtered(request, on):
 
 def household_list(request):
     on = selectors.as_of_from(request)
-    filterset = _filtered(request, on)
+    filterset = _filtered(request, on, failures=False)
     sort = request.GET.get("sort", "village")
     queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["village"]))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    failures = failures_by_household([h.pk for h in page], on=on)
+    on_query = f"?on={on.isoformat()}"
     for household in page:
+        household.url = reverse("households:detail", args=[household.pk]) + on_query
         household.per_capita = household.per_capita_income
-        household.failed = [c for c in rules.Criterion if getattr(household, f"fails_{c.value}")]
+        # As floatformat:2|intcomma would show it, without a template filter per row.
+        household.per_capita_text = (
+            f"{household.per_capita:,.2f}" if household.per_capita is not None else ""
+        )
+        # None only for a household deleted since the page was read.
+        household.failed = failures.get(household.pk)
         household.status_on_label = (
             PovertyStatus(household.status_on).label if household.status_on else ""
         )

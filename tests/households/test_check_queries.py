@@ -31,6 +31,7 @@ from households.check_queries import (
     criterion_failed_q,
     failure_counts,
     failure_counts_by_village,
+    failures_by_household,
     with_income,
     years_before,
 )
@@ -193,6 +194,10 @@ def agree(household, on: date = ON) -> set[Criterion]:
     assert one.filter(check_failed_q(on=on)).exists() == (not result.check.passed)
     counts = failure_counts(one, on=on)
     assert counts == {c: int(not python[c]) for c in Criterion}
+    # The list's page reads the same flags through the compiled SQL.
+    assert failures_by_household([household.pk], on=on) == {
+        household.pk: [c for c in Criterion if not python[c]]
+    }
     assert_income_annotations(with_income(one, year=on.year).get(), result, household)
     return {c for c, passed in python.items() if not passed}
 
@@ -233,6 +238,13 @@ def test_every_demo_household_fails_the_same_criteria_in_sql_and_python(python_c
 
     failing = {pk for pk, result in results.items() if not result.check.passed}
     assert set(registered.filter(check_failed_q(on=on)).values_list("pk", flat=True)) == failing
+    # A list page reads its rows' failures with one compiled query (every
+    # household at once here, in the order of the criteria).
+    flags = failures_by_household(list(results), on=on)
+    assert {pk: set(failed) for pk, failed in flags.items()} == {
+        pk: {r.key for r in result.check.results if not r.passed}
+        for pk, result in results.items()
+    }
     assert set(registered.filter(check_passed_q(on=on)).values_list("pk", flat=True)) == (
         set(results) - failing
     )

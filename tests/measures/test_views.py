@@ -434,8 +434,8 @@ def test_summary_for_leader(planned, client_for, django_assert_num_queries):
 
 
 MY_HOUSEHOLDS_QUERIES = 7
-PAGE_QUERIES = (6, 8, 9)
-SUMMARY_QUERIES = 11
+PAGE_QUERIES = (7, 9, 10)
+SUMMARY_QUERIES = 8
 
 
 def test_the_unlinked_user_sees_no_households(town, client_for):

@@ -387,7 +387,7 @@ def test_problem_page_query_count_is_fixed(make_problem, client_for, django_asse
     with_evidence(problem)
     client = client_for("cadre")
     client.get(detail(problem))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(detail(problem))
     for i in range(5):
         with_evidence(problem, name=f"{i}.png", data=PNG + bytes([i]))
@@ -397,5 +397,5 @@ def test_problem_page_query_count_is_fixed(make_problem, client_for, django_asse
             data={"text": f"修改{i}"},
             villages=problem.villages.all(),
         )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(detail(problem))
