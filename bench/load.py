@@ -20,8 +20,8 @@ In one run, on loopback only:
    administrator), each mixing the household list (pages, filters), the
    household page, an edit of a household (the real form, parsed from the
    page and posted back with its version) and the leaders' dashboard, with
-   a think time of 0.5–2 s; the figures count from the moment all users
-   are logged in;
+   a think time of 0.5–2 s (``--think 2-8`` or ``LOAD_THINK`` for
+   another); the figures count from the moment all users are logged in;
 4. prints, per kind of request and in total: requests, failures, p50 / p95 /
    p99 and the maximum, the throughput, and the verdict against the targets
    (0 errors, p95 < 300 ms on town data); then stops gunicorn and drops the
@@ -65,6 +65,17 @@ TARGET_P95_MS = 300
 #: Who the users are: (username, share of the users).
 ROLES = [("cadre", 4), ("cadre2", 2), ("leader", 2), ("admin", 2)]
 DASHBOARD_URL = os.environ.get("LOAD_DASHBOARD_URL", "/reports/")
+
+
+def think_seconds(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    return float(low), float(high or low)
+
+
+#: Each user's pause between two requests, drawn uniformly (seconds):
+#: LOAD_THINK="0.5-2" by default, a user clicking as fast as they can read a
+#: heading; a cadre reading a household's page takes longer.
+THINK_SECONDS = think_seconds(os.environ.get("LOAD_THINK", "0.5-2"))
 
 
 def say(text: str = "") -> None:
@@ -215,13 +226,14 @@ class FormValues(HTMLParser):
 
 class Counters:
     concurrent_edits = 0
+    logged_in = 0
 
 
 CONCURRENT_EDIT = "已被他人修改并保存"
 
 
 class TownUser(HttpUser):
-    wait_time = between(0.5, 2.0)
+    wait_time = between(*THINK_SECONDS)
     villages: dict[str, list[int]] = {}
     cadre_villages = {"cadre": "学田地村", "cadre2": "点力村"}
     all_households: list[int] = []
@@ -267,6 +279,7 @@ class TownUser(HttpUser):
         )
         if response.status_code != 302:
             raise RuntimeError(f"login of {self.username} failed: {response.status_code}")
+        Counters.logged_in += 1
 
     @task(3)
     def household_list(self):
@@ -363,6 +376,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
     parser.add_argument(
+        "--think",
+        type=think_seconds,
+        default=THINK_SECONDS,
+        help="each user's pause between requests, seconds: MIN-MAX (default LOAD_THINK or 0.5-2)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/test",
     )
@@ -386,7 +405,11 @@ def main(argv=None) -> int:
     server = None
     try:
         say("=" * 72)
-        say(f"Load test — {args.users} users for {args.duration:.0f} s, gunicorn + PostgreSQL")
+        TownUser.wait_time = between(*args.think)
+        say(
+            f"Load test — {args.users} users for {args.duration:.0f} s, think time "
+            f"{args.think[0]:g}–{args.think[1]:g} s, gunicorn + PostgreSQL"
+        )
         say("=" * 72)
         started = time.perf_counter()
         manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
@@ -446,6 +469,11 @@ def main(argv=None) -> int:
         )
         runner = environment.create_local_runner()
         runner.start(args.users, spawn_rate=args.spawn_rate)
+        deadline = time.monotonic() + 120
+        while Counters.logged_in < args.users and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+        say(f"{Counters.logged_in} users logged in; counting from now")
+        environment.stats.reset_all()
         gevent.spawn_later(args.duration, runner.quit)
         load_started = time.perf_counter()
         runner.greenlet.join()
