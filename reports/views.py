@@ -12,6 +12,9 @@ Who sees what (:func:`report_scope`):
 * everyone else is refused (403): census enumerators have the census pages
   of their village, responsible persons their own households, and the
   figures here aggregate whole villages.
+
+The figures are kept for ``REPORTS_CACHE_SECONDS`` (:mod:`reports.caching`),
+looked up only once the scope is decided; ``?refresh=1`` recomputes them.
 """
 
 from __future__ import annotations
@@ -28,9 +31,8 @@ from django.views.decorators.http import require_safe
 
 from households import selectors as registry
 from households.models import Village
-from reports import charts, selectors
+from reports import caching, charts, selectors
 from reports.docx import report_docx
-from reports.writing import write_report
 
 NOT_FOR_YOU = _lazy("看板和工作汇报按整村汇总,只对镇领导、镇扶贫办、数据审核员和村干部开放")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -71,6 +73,11 @@ def year_from(request, on: date) -> int:
     return on.year
 
 
+def wants_refresh(request) -> bool:
+    """``?refresh=1``: recompute the figures instead of showing those kept."""
+    return request.GET.get("refresh") == "1"
+
+
 def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
     params = {"on": on.isoformat(), "year": year}
     if request.GET.get("village", "").isdigit():
@@ -90,7 +97,8 @@ def dashboard(request):
     on = registry.as_of_from(request)
     year = year_from(request, on)
     scope = report_scope(request)
-    data = selectors.dashboard(on=on, year=year, scope=scope)
+    computed = caching.dashboard(on=on, year=year, scope=scope, refresh=wants_refresh(request))
+    data = computed.value
     return render(
         request,
         "reports/dashboard.html",
@@ -99,6 +107,7 @@ def dashboard(request):
             "year": year,
             "scope": scope,
             "d": data,
+            "computed": computed,
             "charts": charts.dashboard_charts(data),
             "query": _query(on, year, scope, request),
             "village_choices": _choices(request, scope),
@@ -114,7 +123,8 @@ def report(request):
     on = registry.as_of_from(request)
     year = year_from(request, on)
     scope = report_scope(request)
-    work_report = write_report(selectors.report_facts(on=on, year=year, scope=scope))
+    computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
+    work_report = computed.value
     return render(
         request,
         "reports/report.html",
@@ -123,6 +133,7 @@ def report(request):
             "year": year,
             "scope": scope,
             "report": work_report,
+            "computed": computed,
             "query": _query(on, year, scope, request),
             "village_choices": _choices(request, scope),
             "selected_village": scope.single,
@@ -135,7 +146,8 @@ def report_docx_download(request):
     on = registry.as_of_from(request)
     year = year_from(request, on)
     scope = report_scope(request)
-    work_report = write_report(selectors.report_facts(on=on, year=year, scope=scope))
+    computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
+    work_report = computed.value
     response = HttpResponse(report_docx(work_report), content_type=DOCX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{work_report.title}_{on:%Y%m%d}.docx"

@@ -27,3 +27,13 @@ def fast_password_hasher(settings):
 def media_root(settings, tmp_path):
     # Uploaded ledgers and evidence files go to a temporary folder, never the checkout.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The dashboard and work report keep their figures in the (local-memory)
+    # cache under keys of scope, date and year that tests share: no test
+    # sees another's figures.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -293,6 +293,17 @@ try:
 except ValueError:
     raise ImproperlyConfigured(f"AS_OF_DATE must be a date (YYYY-MM-DD), not {_as_of!r}") from None
 
+# The leaders' dashboard and work report keep their figures this many seconds
+# (reports.caching; 0: counted on every request). Django's local-memory cache:
+# each worker process keeps its own copy, nothing to install or run.
+REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 60)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tieshagai",
+    }
+}
+
 # Village ledger (台账) import. Files above LEDGER_SYNC_ROWS rows are queued
 # for the worker (`manage.py ledger_worker`); smaller ones are previewed at once.
 LEDGER_MAX_BYTES = envint("LEDGER_MAX_BYTES", 20 * 1024 * 1024)
