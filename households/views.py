@@ -156,8 +156,33 @@ def home(request):
 
 
 def overview(request):
+    """The villages' figures on a date, kept for REPORTS_CACHE_SECONDS like the
+    dashboard's (a county's are many seconds to count); ``?refresh=1`` recounts."""
+    from reports.caching import computed
+
     on = selectors.as_of_from(request)
     villages = list(visible_villages(request.user).distinct().order_by("pk"))
+    ids = "-".join(str(v.pk) for v in villages)
+    figures = computed(
+        f"households:overview:{ids}:{on.isoformat()}",
+        lambda: _overview_figures(on, villages),
+        refresh=request.GET.get("refresh") == "1",
+    )
+    return render(
+        request,
+        "households/overview.html",
+        {
+            "on": on,
+            **figures.value,
+            "computed": figures,
+            "query": urlencode({"on": on.isoformat()}),
+            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
+            "criteria": list(rules.Criterion),
+        },
+    )
+
+
+def _overview_figures(on: date, villages: list[Village]) -> dict:
     village_ids = [v.pk for v in villages]
     tallies = selectors.status_tallies(on=on, village_ids=village_ids)
     population = selectors.population_for_year(year=on.year, village_ids=village_ids)
@@ -184,19 +209,12 @@ def overview(request):
             }
         )
     town = selectors.town_status_tallies(on=on, village_ids=village_ids)
-    return render(
-        request,
-        "households/overview.html",
-        {
-            "on": on,
-            "rows": rows,
-            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
-            "town": town,
-            "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
-            "town_incidence": selectors.town_incidence(on=on, village_ids=village_ids),
-            "criteria": list(rules.Criterion),
-        },
-    )
+    return {
+        "rows": rows,
+        "town": town,
+        "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
+        "town_incidence": selectors.town_incidence(on=on, village_ids=village_ids),
+    }
 
 
 # --------------------------------------------------------------------------
