@@ -385,15 +385,23 @@ def main(argv=None) -> int:
         "--database-url",
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/test",
     )
-    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="use the database a --keep-db run kept, as it is (no new demo town nor county)",
+    )
     args = parser.parse_args(argv)
 
     params = server_params(args.database_url)
     url = database_url(params)
     admin = admin_connection(params)
     with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {LOAD_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {LOAD_DB}")
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [LOAD_DB])
+        reuse = args.reuse_db and cursor.fetchone() is not None
+        if not reuse:
+            cursor.execute(f"DROP DATABASE IF EXISTS {LOAD_DB} WITH (FORCE)")
+            cursor.execute(f"CREATE DATABASE {LOAD_DB}")
     work = Path(tempfile.mkdtemp(prefix="tieshagai-load-"))
     env = {
         **os.environ,
@@ -412,20 +420,24 @@ def main(argv=None) -> int:
         )
         say("=" * 72)
         started = time.perf_counter()
-        manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
-        manage("load_demo", env={**env, "DEBUG": "1"})
-        if args.county:
+        if reuse:
+            say(f"database {LOAD_DB}: reused as a --keep-db run left it")
+        else:
+            manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
+            manage("load_demo", env={**env, "DEBUG": "1"})
+        if args.county and not reuse:
             # In a process of its own: Django runs there, not beside gevent here.
             code = (
                 "import sys; sys.path.insert(0, 'bench'); import bench_dashboard as b; "
                 f"b.setup_django({url!r}); print(b.add_county({args.county}))"
             )
             subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
-        say(
-            f"database {LOAD_DB}: demo town"
-            + (f" and {args.county:,} generated households" if args.county else "")
-            + f" loaded in {time.perf_counter() - started:.0f} s"
-        )
+        if not reuse:
+            say(
+                f"database {LOAD_DB}: demo town"
+                + (f" and {args.county:,} generated households" if args.county else "")
+                + f" loaded in {time.perf_counter() - started:.0f} s"
+            )
         production = {
             **env,
             "DEBUG": "0",
@@ -487,7 +499,7 @@ def main(argv=None) -> int:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        if not args.keep_db:
+        if not (args.keep_db or args.reuse_db):
             with admin.cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {LOAD_DB} WITH (FORCE)")
         admin.close()
