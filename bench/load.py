@@ -339,6 +339,8 @@ def report(environment: Environment, duration: float) -> bool:
     say()
     say(f"{'request':<16}{'count':>8}{'fail':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  ms")
     for (name, _method), entry in sorted(stats.entries.items()):
+        if not entry.num_requests:
+            continue  # the logins, before the figures were reset
         say(
             f"{name:<16}{entry.num_requests:>8,}{entry.num_failures:>6}"
             f"{entry.get_response_time_percentile(0.5):>8.0f}"
