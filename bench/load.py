@@ -6,7 +6,7 @@ prints figures, not a test).
 
 In one run, on loopback only:
 
-1. creates a database of its own (``tieshagai_load``) on the server of
+1. creates a database of its own (``tieshagai_load``, or ``LOAD_DB``) on the server of
    ``--database-url`` (default ``DATABASE_URL``, else the local PostgreSQL),
    migrates it and loads the demo town (1,347 households); with
    ``--county N`` also a generated town of 200 villages and N households
@@ -59,7 +59,10 @@ from locust import HttpUser, between, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-LOAD_DB = "tieshagai_load"
+#: The database of the run (``LOAD_DB``): one per kind of run, e.g. town and county kept apart.
+LOAD_DB = os.environ.get("LOAD_DB", "tieshagai_load")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", LOAD_DB):
+    raise SystemExit(f"LOAD_DB must be a plain database name, not {LOAD_DB!r}")
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tieshagai-demo-2020")
 TARGET_P95_MS = 300
 #: Who the users are: (username, share of the users).
