@@ -10,14 +10,20 @@ town figure counts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import get_history_model_for_model
 
 from households import rules
 from households.choices import (
@@ -36,6 +42,10 @@ from households.models import (
     PolicyYear,
     VillagePopulation,
 )
+
+if TYPE_CHECKING:
+    from measures.models import MeasureApplication
+    from measures.selectors import HouseholdMeasureFacts
 
 # --------------------------------------------------------------------------
 # The definitions
@@ -265,26 +275,68 @@ class HouseholdCheckResult:
     projected_check: rules.LiftingCheck
 
 
-def household_check(*, household: Household, on: date) -> HouseholdCheckResult:
+@dataclass(frozen=True)
+class CheckRows:
+    """The rows the lifting check of one household on a date reads.
+
+    ``household_check`` loads them itself (:func:`check_rows`); a caller that
+    has loaded them already (the household page) passes them in instead.
+    """
+
+    members: list[Member]  # present on the date, in Member's order
+    income: HouseholdIncome | None  # of the date's year
+    income_size: int | None  # members present on the income's survey date
+    poverty_line: Decimal | None  # of the date's year
+    guarantee: GuaranteeAssessment | None  # the latest assessed on or before the date
+    measure_facts: HouseholdMeasureFacts
+
+
+def latest_guarantee(household: Household, on: date) -> GuaranteeAssessment | None:
+    """The household's latest 两不愁三保障 assessment on or before ``on``."""
+    return household.guarantees.filter(assessed_on__lte=on).order_by("-assessed_on").first()
+
+
+def check_rows(*, household: Household, on: date) -> CheckRows:
+    """Load what ``household_check`` reads, one query each."""
+    from measures.selectors import household_measure_facts
+
+    members = list(household.members.filter(member_present_q(on)))
+    income = household.incomes.filter(year=on.year).first()
+    policy = PolicyYear.objects.filter(year=on.year).first()
+    guarantee = latest_guarantee(household, on)
+    measure_facts = household_measure_facts(household=household, on=on)
+    return CheckRows(
+        members=members,
+        income=income,
+        income_size=household_size_on(household, income.assessed_on) if income else None,
+        poverty_line=policy.poverty_line if policy else None,
+        guarantee=guarantee,
+        measure_facts=measure_facts,
+    )
+
+
+def household_check(
+    *, household: Household, on: date, rows: CheckRows | None = None
+) -> HouseholdCheckResult:
     """Gather the facts of one household on ``on`` and apply the lifting standard.
 
     Projected: the same check with the income that planned and ongoing
-    measures will add once they land.
+    measures will add once they land. ``rows``: the rows the check reads, if
+    the caller has them (:class:`CheckRows`); otherwise they are loaded.
     """
-    from measures.selectors import household_measure_facts
-
+    if rows is None:
+        rows = check_rows(household=household, on=on)
     year = on.year
-    members = list(household.members.filter(member_present_q(on)))
+    members = rows.members
     size = len(members)
-    income = household.incomes.filter(year=year).first()
-    policy = PolicyYear.objects.filter(year=year).first()
-    guarantee = household.guarantees.filter(assessed_on__lte=on).order_by("-assessed_on").first()
-    measure_facts = household_measure_facts(household=household, on=on)
+    income = rows.income
+    poverty_line = rows.poverty_line
+    guarantee = rows.guarantee
+    measure_facts = rows.measure_facts
 
     net = income.net_income if income else None
     if income is not None:
-        income_size = household_size_on(household, income.assessed_on)
-        per_capita = rules.per_capita_income(net, income_size)
+        per_capita = rules.per_capita_income(net, rows.income_size)
         # Projected income is a look ahead: spread over today's household.
         projected = rules.project_income(net, measure_facts.planned_added_income, size)
     else:
@@ -294,7 +346,7 @@ def household_check(*, household: Household, on: date) -> HouseholdCheckResult:
         return rules.HouseholdFacts(
             year=year,
             per_capita_income=per_capita_income,
-            poverty_line=policy.poverty_line if policy else None,
+            poverty_line=poverty_line,
             food_ok=guarantee.food_ok if guarantee else None,
             clothing_ok=guarantee.clothing_ok if guarantee else None,
             housing_grade=(guarantee.housing_grade or None) if guarantee else None,
@@ -322,7 +374,7 @@ def household_check(*, household: Household, on: date) -> HouseholdCheckResult:
         income=income,
         net_income=net,
         per_capita_income=per_capita,
-        poverty_line=policy.poverty_line if policy else None,
+        poverty_line=poverty_line,
         planned_added_income=measure_facts.planned_added_income,
         projected_per_capita_income=projected,
         check=rules.check_lifting_standard(facts(per_capita)),
@@ -361,11 +413,93 @@ def members_present_count(on: date):
     return Coalesce(Subquery(members, output_field=IntegerField()), 0)
 
 
+@cache
+def choice_labels(model, field: str) -> dict:
+    """``{value: label}`` of a field's choices (the labels stay lazy, so they
+    follow the request's language). Built once per process: Django's
+    ``get_<field>_display()`` builds the mapping again, translating every
+    label, on each call, which a page of rows pays dozens of times."""
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+class Labels:
+    """``get_<field>_display()`` of a model instance, for templates:
+    ``{{ row.labels.relation }}`` shows what ``{{ member.get_relation_display }}``
+    shows (the label of the value, else the value itself)."""
+
+    __slots__ = ("_instance",)
+
+    def __init__(self, instance):
+        self._instance = instance
+
+    def __getitem__(self, field: str):
+        try:
+            labels = choice_labels(type(self._instance), field)
+        except FieldDoesNotExist:
+            raise KeyError(field) from None
+        value = getattr(self._instance, field)
+        return labels.get(value, value)
+
+
+def row_links(name: str, *args) -> Callable[[int], str]:
+    """``pk → reverse(name, args=[*args, pk])`` at the cost of one ``reverse()``.
+
+    ``reverse()`` is the costliest part of a table row's links, and the page
+    has a few per member, income and measure: the path is reversed once with
+    0 for the row's key, which each row then puts in its place. For URL
+    patterns whose last argument is an ``<int:…>`` path segment.
+    """
+    head, zero, tail = reverse(name, args=[*args, 0]).rpartition("/0/")
+    if not zero:
+        raise ValueError(f"{name}: the last argument is not a path segment of its own")
+    return lambda pk: f"{head}/{int(pk)}/{tail}"
+
+
+def money_text(value: Decimal | None) -> str:
+    """An amount as ``{{ value|floatformat:2|intcomma }}`` shows it: two
+    decimals rounded half up, thousands separated by commas, ``""`` for None
+    (the two filters cost more than the rest of a table cell)."""
+    if value is None:
+        return ""
+    rounded = Decimal(value).quantize(rules.CENT, rounding=ROUND_HALF_UP)
+    return f"{rounded if rounded else abs(rounded):,.2f}"  # never "-0.00"
+
+
 @dataclass(frozen=True)
 class MemberRow:
     member: Member
     age: int
     present: bool
+    edit_url: str = ""
+    leave_url: str = ""
+    reveal_url: str = ""
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.member)
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    application: MeasureApplication  # with its programme and member
+    status_url: str = ""
+    edit_url: str = ""
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.application)
+
+    @property
+    def programme_labels(self) -> Labels:
+        return Labels(self.application.programme)
+
+    @property
+    def amount_text(self) -> str:
+        return money_text(self.application.amount)
+
+    @property
+    def added_income_text(self) -> str:
+        return money_text(self.application.added_income)
 
 
 @dataclass(frozen=True)
@@ -374,6 +508,22 @@ class IncomeRow:
     size: int
     per_capita: Decimal | None
     poverty_line: Decimal | None
+    edit_url: str = ""
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Every amount of the row, as the page shows it (:func:`money_text`)."""
+        income = self.income
+        return {
+            "wage_income": money_text(income.wage_income),
+            "production_net": money_text(income.components.production_net),
+            "property_income": money_text(income.property_income),
+            "transfer_income": money_text(income.transfer_income),
+            "net_income": money_text(income.net_income),
+            "per_capita": money_text(self.per_capita),
+            "poverty_line": money_text(self.poverty_line),
+            "margin": money_text(self.margin),
+        }
 
     @property
     def margin(self) -> Decimal | None:
@@ -394,77 +544,112 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class HouseholdPage:
     on: date
+    household_labels: Labels
     status: str | None
     members: list[MemberRow]
     incomes: list[IncomeRow]
     result: HouseholdCheckResult
     guarantee: object
     periods: list
-    measures: list
+    measures: list[MeasureRow]
     assignments: list
     problems: list
     history: list[HistoryEntry]
 
 
+def _present_on(member: Member, on: date) -> bool:
+    """``member_present_q`` of one loaded member."""
+    return member.joined_on <= on and (member.left_on is None or member.left_on > on)
+
+
+def _period_covers(period: HouseholdStatusPeriod, on: date) -> bool:
+    """``period_covers_q`` of one loaded status period."""
+    return period.valid_from <= on and (period.valid_to is None or period.valid_to > on)
+
+
 def household_page(*, household: Household, on: date) -> HouseholdPage:
-    """Everything the household page shows, in a fixed number of queries."""
+    """Everything the household page shows, in a fixed number of queries.
+
+    Each kind of row is loaded once; the lifting check reads the same rows
+    (members, incomes, poverty lines, guarantee, measures) as the page shows.
+    """
+    from measures.selectors import household_measure_facts
+
     members = list(household.members.all())
+    member_edit = row_links("households:member_edit", household.pk)
+    member_leave = row_links("households:member_leave", household.pk)
+    member_reveal = row_links("households:reveal_id", household.pk)
     rows = [
         MemberRow(
             member=m,
             age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-            present=m.joined_on <= on and (m.left_on is None or m.left_on > on),
+            present=_present_on(m, on),
+            edit_url=member_edit(m.pk),
+            leave_url=member_leave(m.pk),
+            reveal_url=member_reveal(m.pk),
         )
         for m in members
     ]
     incomes = list(household.incomes.order_by("-year"))
+    # The poverty line of each income's year, and of the as-of year for the check.
     lines = dict(
-        PolicyYear.objects.filter(year__in=[i.year for i in incomes]).values_list(
+        PolicyYear.objects.filter(year__in={on.year, *(i.year for i in incomes)}).values_list(
             "year", "poverty_line"
         )
     )
+    income_edit = row_links("households:income", household.pk)
     income_rows = []
     for income in incomes:
-        size = sum(
-            1
-            for m in members
-            if m.joined_on <= income.assessed_on
-            and (m.left_on is None or m.left_on > income.assessed_on)
-        )
+        size = sum(1 for m in members if _present_on(m, income.assessed_on))
         income_rows.append(
             IncomeRow(
                 income=income,
                 size=size,
                 per_capita=rules.per_capita_income(income.net_income, size),
                 poverty_line=lines.get(income.year),
+                edit_url=income_edit(income.year),
             )
         )
     periods = list(household.status_periods.select_related("recorded_by").order_by("valid_from"))
-    status = next(
-        (
-            p.status
-            for p in periods
-            if p.valid_from <= on and (p.valid_to is None or p.valid_to > on)
-        ),
-        None,
-    )
+    status = next((p.status for p in periods if _period_covers(p, on)), None)
     measures = list(
-        household.measures.select_related("programme", "member", "responsible").order_by(
-            "-programme__year", "programme__category", "programme__name"
+        household.measures.select_related("programme").order_by(
+            "-programme__year", "programme__category", "programme__name", "pk"
         )
     )
+    # The member an application names is one of the household's
+    # (MeasureApplication.clean): the one loaded above, not joined again.
+    by_pk = {m.pk: m for m in members}
+    for application in measures:
+        if application.member_id in by_pk:
+            application.member = by_pk[application.member_id]
+    measure_status = row_links("measures:application_status")
+    measure_edit = row_links("measures:application_edit")
     assignments = list(household.assignments.select_related("person").order_by("-started_on"))
     problems = list(household.problems.select_related("inspection_round").order_by("deadline"))
-    guarantee = household.guarantees.filter(assessed_on__lte=on).order_by("-assessed_on").first()
+    guarantee = latest_guarantee(household, on)
+    current_income = next((r for r in income_rows if r.income.year == on.year), None)
+    check = CheckRows(
+        members=[row.member for row in rows if row.present],
+        income=current_income.income if current_income else None,
+        income_size=current_income.size if current_income else None,
+        poverty_line=lines.get(on.year),
+        guarantee=guarantee,
+        measure_facts=household_measure_facts(household=household, on=on, applications=measures),
+    )
     return HouseholdPage(
         on=on,
+        household_labels=Labels(household),
         status=status,
         members=rows,
         incomes=income_rows,
-        result=household_check(household=household, on=on),
+        result=household_check(household=household, on=on, rows=check),
         guarantee=guarantee,
         periods=periods,
-        measures=measures,
+        measures=[
+            MeasureRow(application=a, status_url=measure_status(a.pk), edit_url=measure_edit(a.pk))
+            for a in measures
+        ],
         assignments=assignments,
         problems=problems,
         history=household_history(household=household),
@@ -479,14 +664,30 @@ def _display(record, field: str) -> str:
     value = getattr(record, field)
     if field in MASKED_FIELDS:
         return rules.mask_id_number(value or "")
-    model_field = record.instance_type._meta.get_field(field)
-    if model_field.choices and value not in (None, ""):
-        return str(dict(model_field.flatchoices).get(value, value))
+    labels = choice_labels(record.instance_type, field)
+    if labels and value not in (None, ""):
+        return str(labels.get(value, value))
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+@cache
+def history_model(model):
+    """The historical model of ``model``. Looked up once: ``Model.history``
+    builds a new manager class on every access."""
+    return get_history_model_for_model(model)
+
+
+def _history_fields(model) -> list[str]:
+    """The fields of ``model`` a history entry compares."""
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in HIDDEN_HISTORY_FIELDS and f.attname != "id" and not f.is_relation
+    ]
 
 
 def household_history(*, household: Household, limit: int = 200) -> list[HistoryEntry]:
@@ -496,44 +697,41 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
     One query per kind of record; diffs are computed in memory.
     """
     sources = [
-        (Household.history.filter(id=household.pk), "户信息", lambda r: ""),
-        (Member.history.filter(household_id=household.pk), "成员", lambda r: r.name),
+        (Household, {"id": household.pk}, "户信息", lambda r: ""),
+        (Member, {"household_id": household.pk}, "成员", lambda r: r.name),
+        (HouseholdIncome, {"household_id": household.pk}, "收入", lambda r: f"{r.year}年"),
         (
-            HouseholdIncome.history.filter(household_id=household.pk),
-            "收入",
-            lambda r: f"{r.year}年",
-        ),
-        (
-            GuaranteeAssessment.history.filter(household_id=household.pk),
+            GuaranteeAssessment,
+            {"household_id": household.pk},
             "两不愁三保障",
             lambda r: str(r.assessed_on),
         ),
         (
-            HouseholdStatusPeriod.history.filter(household_id=household.pk),
+            HouseholdStatusPeriod,
+            {"household_id": household.pk},
             "贫困状态",
             lambda r: str(r.valid_from),
         ),
     ]
     actions = {"+": "新增", "~": "修改", "-": "删除"}
     entries = []
-    for queryset, label, name_of in sources:
-        records = list(queryset.select_related("history_user").order_by("id", "history_date"))
+    for model, lookup, label, name_of in sources:
+        records = list(
+            history_model(model)
+            ._default_manager.filter(**lookup)
+            .select_related("history_user")
+            .order_by("id", "history_date")
+        )
+        fields = _history_fields(model)
         previous: dict = {}
         for record in records:
             before = previous.get(record.id)
-            fields = [
-                f.attname
-                for f in record.instance_type._meta.concrete_fields
-                if f.attname not in HIDDEN_HISTORY_FIELDS
-                and f.attname != "id"
-                and not f.is_relation
-            ]
             if before is None:
                 changes = []
             else:
                 changes = [
                     (
-                        str(record.instance_type._meta.get_field(f).verbose_name),
+                        str(model._meta.get_field(f).verbose_name),
                         _display(before, f),
                         _display(record, f),
                     )

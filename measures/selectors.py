@@ -40,14 +40,38 @@ def renovation_completed_q(on: date, prefix: str = "") -> Q:
     )
 
 
+def is_renovation_completed(application: MeasureApplication, on: date) -> bool:
+    """``renovation_completed_q`` of one application in memory (its programme loaded)."""
+    return (
+        application.programme.kind == Kind.RENOVATION
+        and application.status == ApplicationStatus.COMPLETED
+        and application.completed_on is not None
+        and application.completed_on <= on
+    )
+
+
 @dataclass(frozen=True)
 class HouseholdMeasureFacts:
     planned_added_income: Decimal
     renovation_completed: bool
 
 
-def household_measure_facts(*, household: Household, on: date) -> HouseholdMeasureFacts:
-    """What the lifting check needs from a household's measures, in one query."""
+def household_measure_facts(
+    *, household: Household, on: date, applications=None
+) -> HouseholdMeasureFacts:
+    """What the lifting check needs from a household's measures, in one query.
+
+    ``applications``: every application of the household with its programme,
+    if the caller has loaded them already (the household page lists them);
+    the facts are then read off them without a query.
+    """
+    if applications is not None:
+        return HouseholdMeasureFacts(
+            planned_added_income=sum(
+                (a.added_income for a in applications if a.status in PENDING_STATUSES), ZERO
+            ),
+            renovation_completed=any(is_renovation_completed(a, on) for a in applications),
+        )
     row = MeasureApplication.objects.filter(household=household).aggregate(
         planned=Sum("added_income", filter=Q(status__in=PENDING_STATUSES)),
         renovations=Count("id", filter=renovation_completed_q(on)),
