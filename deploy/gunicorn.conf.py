@@ -13,7 +13,13 @@ import os
 wsgi_app = "tieshagai.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# One thread per worker (gunicorn's sync worker): the pages are CPU-bound
+# Python, so a second thread only shares the worker's GIL, and a threaded
+# worker keeps its keep-alive connections to itself, so the clients of a
+# worker busy with a slow page wait while other workers idle. Sync workers
+# take each request from the shared socket: the next free worker answers it.
+# The reverse proxy in front keeps the clients' connections alive.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A ledger of up to LEDGER_SYNC_ROWS rows is previewed within the request.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
