@@ -431,10 +431,10 @@ def main(argv=None) -> int:
         )
         say("=" * 72)
         started = time.perf_counter()
+        manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
         if reuse:
             say(f"database {LOAD_DB}: reused as a --keep-db run left it")
         else:
-            manage("migrate", "--noinput", "-v0", env={**env, "DEBUG": "1"})
             manage("load_demo", env={**env, "DEBUG": "1"})
         if args.county and not reuse:
             # In a process of its own: Django runs there, not beside gevent here.
@@ -456,6 +456,9 @@ def main(argv=None) -> int:
             "ALLOWED_HOSTS": "127.0.0.1",
             "BEHIND_PROXY": "1",
             "AS_OF_DATE": "2020-05-31",
+            # As in production (deploy/tieshagai.env.example): figures kept
+            # once for every worker, in the database.
+            "CACHE_BACKEND": "database",
         }
         manage("collectstatic", "--noinput", "-v0", env=production)
         port = free_port()

@@ -35,7 +35,7 @@ export DEBUG=0 \
   ALLOWED_HOSTS=127.0.0.1 \
   DATABASE_URL="$PG_SERVER/$db" \
   STATIC_ROOT="$work/static" MEDIA_ROOT="$work/media" \
-  BEHIND_PROXY=1 LOG_LEVEL=WARNING \
+  BEHIND_PROXY=1 LOG_LEVEL=WARNING CACHE_BACKEND=database \
   GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKERS=2 GUNICORN_THREADS=1
 
 "$PY" manage.py migrate --noinput >/dev/null

@@ -254,10 +254,7 @@ def household_list(request):
     for household in page:
         household.url = reverse("households:detail", args=[household.pk]) + on_query
         household.per_capita = household.per_capita_income
-        # As floatformat:2|intcomma would show it, without a template filter per row.
-        household.per_capita_text = (
-            f"{household.per_capita:,.2f}" if household.per_capita is not None else ""
-        )
+        household.per_capita_text = selectors.money_text(household.per_capita)
         # None only for a household deleted since the page was read.
         household.failed = failures.get(household.pk)
         household.status_on_label = (

@@ -293,16 +293,34 @@ try:
 except ValueError:
     raise ImproperlyConfigured(f"AS_OF_DATE must be a date (YYYY-MM-DD), not {_as_of!r}") from None
 
-# The leaders' dashboard and work report keep their figures this many seconds
-# (reports.caching; 0: counted on every request). Django's local-memory cache:
-# each worker process keeps its own copy, nothing to install or run.
+# The leaders' dashboard, work report and overview keep their figures this
+# many seconds (reports.caching; 0: counted on every request).
 REPORTS_CACHE_SECONDS = envint("REPORTS_CACHE_SECONDS", 60)
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "tieshagai",
+# Where they are kept. CACHE_BACKEND=database (production): in the database
+# (table tieshagai_cache, created by a migration), shared by every worker and
+# app server, so a county's figures are counted once per REPORTS_CACHE_SECONDS
+# for all of them, not once per worker process. CACHE_BACKEND=locmem (the
+# default, development and tests): in each process's memory.
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "locmem")
+CACHE_TABLE = "tieshagai_cache"
+if CACHE_BACKEND == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Entries are a few hundred KB at most; culling starts past this.
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
     }
-}
+elif CACHE_BACKEND == "locmem":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tieshagai",
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be database or locmem, not {CACHE_BACKEND!r}")
 
 # Village ledger (台账) import. Files above LEDGER_SYNC_ROWS rows are queued
 # for the worker (`manage.py ledger_worker`); smaller ones are previewed at once.

@@ -325,3 +325,44 @@ def test_a_refresh_recomputes_even_while_locked(town, client_for, clock, computa
     assert registered(client.get(DASHBOARD, {"refresh": "1"})) == "3户 6人"
     # The lock was another request's: left for it to let go.
     assert cache.get(lock) is True
+
+
+# --------------------------------------------------------------------------
+# The database cache (CACHE_BACKEND=database): one copy for every worker
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": settings.CACHE_TABLE,
+        }
+    }
+    yield
+    cache.clear()
+
+
+def test_the_database_cache_keeps_one_copy_that_every_worker_reads(
+    town, client_for, clock, computations, database_cache
+):
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    assert isinstance(caches["default"], DatabaseCache)
+    first = client_for("leader").get(DASHBOARD)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM tieshagai_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    [stored] = [key for key in keys if ":dashboard:town:" in key]
+
+    # Another worker process: its own cache object, the same table.
+    other_worker = DatabaseCache("tieshagai_cache", {})
+    kept = other_worker.get(stored.split(":", 2)[2])  # the key without Django's prefix
+    assert kept is not None and kept.at == clock.at
+
+    clock.move(SECONDS - 1)
+    second = client_for("admin").get(DASHBOARD)
+    assert figures(second) == figures(first)
+    assert len(computations["dashboard"]) == 1
