@@ -20,8 +20,9 @@ In one run, on loopback only:
    administrator), each mixing the household list (pages, filters), the
    household page, an edit of a household (the real form, parsed from the
    page and posted back with its version) and the leaders' dashboard, with
-   a think time of 0.5–2 s (``--think 2-8`` or ``LOAD_THINK`` for
-   another); the figures count from the moment all users are logged in;
+   a think time of 2–8 s (``--think 0.5-2`` or ``LOAD_THINK`` for
+   another); the figures count once all users are logged in and
+   ``--warmup`` seconds (15) have passed (the workers' cold start);
 4. prints, per kind of request and in total: requests, failures, p50 / p95 /
    p99 and the maximum, the throughput, and the verdict against the targets
    (0 errors, p95 < 300 ms on town data); then stops gunicorn and drops the
@@ -76,9 +77,10 @@ def think_seconds(text: str) -> tuple[float, float]:
 
 
 #: Each user's pause between two requests, drawn uniformly (seconds):
-#: LOAD_THINK="0.5-2" by default, a user clicking as fast as they can read a
-#: heading; a cadre reading a household's page takes longer.
-THINK_SECONDS = think_seconds(os.environ.get("LOAD_THINK", "0.5-2"))
+#: LOAD_THINK="2-8" by default, a cadre glancing at a page and clicking on
+#: (5 s on average); "0.5-2" is a stress run, each user clicking as fast as
+#: they can read a heading (about four times the requests).
+THINK_SECONDS = think_seconds(os.environ.get("LOAD_THINK", "2-8"))
 
 
 def say(text: str = "") -> None:
@@ -390,7 +392,7 @@ def main(argv=None) -> int:
         "--think",
         type=think_seconds,
         default=THINK_SECONDS,
-        help="each user's pause between requests, seconds: MIN-MAX (default LOAD_THINK or 0.5-2)",
+        help="each user's pause between requests, seconds: MIN-MAX (default LOAD_THINK or 2-8)",
     )
     parser.add_argument(
         "--database-url",
