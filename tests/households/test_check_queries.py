@@ -239,11 +239,10 @@ def test_every_demo_household_fails_the_same_criteria_in_sql_and_python(python_c
     failing = {pk for pk, result in results.items() if not result.check.passed}
     assert set(registered.filter(check_failed_q(on=on)).values_list("pk", flat=True)) == failing
     # A list page reads its rows' failures with one compiled query (every
-    # household at once here, in the order of the criteria).
+    # household at once here).
     flags = failures_by_household(list(results), on=on)
     assert {pk: set(failed) for pk, failed in flags.items()} == {
-        pk: {r.key for r in result.check.results if not r.passed}
-        for pk, result in results.items()
+        pk: {r.key for r in result.check.results if not r.passed} for pk, result in results.items()
     }
     assert set(registered.filter(check_passed_q(on=on)).values_list("pk", flat=True)) == (
         set(results) - failing
