@@ -128,8 +128,13 @@ def status_tallies(*, on: date, village_ids=None) -> dict[tuple[int, str], Tally
 
 def town_status_tallies(*, on: date, village_ids=None) -> dict[str, Tally]:
     """Households and persons per status on ``on``, summed over villages."""
+    return sum_over_villages(status_tallies(on=on, village_ids=village_ids))
+
+
+def sum_over_villages(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
+    """Per-status totals of :func:`status_tallies`' per-(village, status) figures."""
     totals: dict[str, Tally] = defaultdict(Tally)
-    for (_village, status), tally in status_tallies(on=on, village_ids=village_ids).items():
+    for (_village, status), tally in tallies.items():
         totals[status] = totals[status] + tally
     return dict(totals)
 
@@ -175,12 +180,16 @@ class Incidence:
 
 def town_incidence(*, on: date, village_ids=None) -> Incidence:
     """Poor persons not yet lifted ÷ registered rural population, on ``on``."""
-    tallies = town_status_tallies(on=on, village_ids=village_ids)
-    population = sum(
-        row.registered_persons
-        for row in population_for_year(year=on.year, village_ids=village_ids).values()
+    return incidence_of(
+        town_status_tallies(on=on, village_ids=village_ids),
+        population_for_year(year=on.year, village_ids=village_ids),
     )
-    return Incidence(sum_tallies(tallies, POOR_STATUSES).persons, population)
+
+
+def incidence_of(tallies: dict[str, Tally], population: dict[int, VillagePopulation]) -> Incidence:
+    """The incidence of per-status totals over the villages' population rows."""
+    registered = sum(row.registered_persons for row in population.values())
+    return Incidence(sum_tallies(tallies, POOR_STATUSES).persons, registered)
 
 
 def _in_villages(queryset, village_ids, field: str = "household__village_id"):

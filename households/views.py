@@ -208,12 +208,13 @@ def _overview_figures(on: date, villages: list[Village]) -> dict:
                 "failures": failures.get(village.pk, {}),
             }
         )
-    town = selectors.town_status_tallies(on=on, village_ids=village_ids)
+    # The town's figures are the villages' summed (the queries above, not again).
+    town = selectors.sum_over_villages(tallies)
     return {
         "rows": rows,
         "town": town,
         "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
-        "town_incidence": selectors.town_incidence(on=on, village_ids=village_ids),
+        "town_incidence": selectors.incidence_of(town, population),
     }
 
 

@@ -1,5 +1,6 @@
 """The demo town reproduces every figure of the 2020 report, counted from its rows."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -88,6 +89,20 @@ def test_incidence_is_0_15_percent():
     incidence = selectors.town_incidence(on=AS_OF)
     assert (incidence.poor_persons, incidence.population) == (27, 18516)
     assert incidence.display == "0.15%"
+
+
+def test_the_overview_sums_its_villages_into_the_towns_figures(client, django_user_model):
+    """The overview adds up the villages' figures it has read; they are the town's."""
+    from django.urls import reverse
+
+    from households.demo.build import ensure_demo_users
+
+    ensure_demo_users(password="test-Password-2020")
+    client.force_login(django_user_model.objects.get(username="leader"))
+    content = client.get(reverse("households:overview") + "?on=2020-05-31").content.decode()
+    # (intcomma groups digits only where the active locale does.)
+    assert re.search(r'id="town-registered">1,?347户 2,?829人<', content)
+    assert 'id="town-incidence">0.15%<' in content
 
 
 def test_persons_enjoying_policies_all_got_the_insurance_subsidies():

@@ -349,10 +349,10 @@ def test_overview_query_count_is_fixed(town, client_for, django_assert_num_queri
     url = reverse("households:overview")
     client.get(url)
     # Counted (?refresh=1), then kept for REPORTS_CACHE_SECONDS.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(url + "?refresh=1")
     grow(town["other_household"].village, 10)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get(url + "?refresh=1")
     with django_assert_num_queries(5):
         client.get(url)
