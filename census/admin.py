@@ -48,6 +48,7 @@ class GroupMemberAdmin(HistoryImportExportAdmin):
 @admin.register(CensusStaff)
 class CensusStaffAdmin(HistoryImportExportAdmin):
     resource_classes = [CensusStaffResource]
+    village_path = "village"
     list_display = ("name", "role", "village", "phone", "user")
     list_filter = ("role", "village")
     list_select_related = ("village", "user")
@@ -57,7 +58,13 @@ class CensusStaffAdmin(HistoryImportExportAdmin):
 
 @admin.register(HouseholdCheck)
 class HouseholdCheckAdmin(HistoryImportExportAdmin):
+    """The census checks: which enumerator checks which household is set here;
+    the check itself (checklist, submission, review) moves only through the
+    census pages' workflow (``census.services``), never in the admin nor by import."""
+
     resource_classes = [HouseholdCheckResource]
+    household_path = "household"
+    import_allowed = False
     list_display = (
         "household",
         "household__village",
@@ -75,6 +82,23 @@ class HouseholdCheckAdmin(HistoryImportExportAdmin):
     )
     list_select_related = ("household__village", "enumerator", "reviewer")
     search_fields = ("household__number", "enumerator__name", "reviewer__name", "review_note")
-    autocomplete_fields = ("household", "enumerator", "reviewer", "submitted_by", "reviewed_by")
-    readonly_fields = ("version",)
+    autocomplete_fields = ("household", "enumerator")
+    readonly_fields = (
+        "status",
+        "checklist",
+        "checked_on",
+        "submitted_by",
+        "reviewer",
+        "reviewed_on",
+        "reviewed_by",
+        "review_note",
+        "version",
+    )
     date_hierarchy = "checked_on"
+
+    def save_model(self, request, obj, form, change):
+        # Reassigning the enumerator moves the version on, as the workflow's
+        # writes do, so a checklist opened before it is not saved over it.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)

@@ -20,15 +20,25 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Subquery
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from households import rules
+from audit.context import client_ip
+from households import rules, services
+from households.admin_base import (
+    HistoryImportExportAdmin,
+    RegistryScopeMixin,
+    ScopedInline,
+    ScopedStackedInline,
+)
 from households.choices import PovertyCause, PovertyStatus, Relation
 from households.models import (
     GuaranteeAssessment,
@@ -40,7 +50,6 @@ from households.models import (
     NaturalVillage,
     PolicyYear,
     Town,
-    UserProfile,
     Village,
     VillagePopulation,
     VillagerGroup,
@@ -63,17 +72,7 @@ admin.site.site_header = "铁沙盖镇脱贫攻坚信息管理系统"
 admin.site.site_title = "铁沙盖镇脱贫攻坚信息管理系统"
 admin.site.index_title = "数据管理"
 
-
-class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Import/export buttons on the changelist, change history on each object.
-
-    The MRO is ``ImportExportModelAdmin`` → its mixins → ``SimpleHistoryAdmin``
-    → ``ModelAdmin``: the import-export mixins replace the changelist
-    template (adding the 导入/导出 buttons on top of Django's own
-    ``admin/change_list.html``) and add their URLs through ``super()``;
-    simple-history adds the history views and URLs and records the request's
-    user in ``save_model``. Neither overrides what the other one uses.
-    """
+__all__ = ["HistoryImportExportAdmin", "ScopedInline", "ScopedStackedInline"]
 
 
 # --------------------------------------------------------------------------
@@ -88,20 +87,23 @@ class TownAdmin(HistoryImportExportAdmin):
     search_fields = ("name",)
 
 
-class VillagerGroupInline(admin.TabularInline):
+class VillagerGroupInline(ScopedInline):
     model = VillagerGroup
+    village_path = "village"
     extra = 0
     fields = ("number", "name")
 
 
-class NaturalVillageInline(admin.TabularInline):
+class NaturalVillageInline(ScopedInline):
     model = NaturalVillage
+    village_path = "village"
     extra = 0
     fields = ("name",)
 
 
-class VillagePopulationInline(admin.TabularInline):
+class VillagePopulationInline(ScopedInline):
     model = VillagePopulation
+    village_path = "village"
     extra = 0
     fields = (
         "year",
@@ -115,6 +117,7 @@ class VillagePopulationInline(admin.TabularInline):
 @admin.register(Village)
 class VillageAdmin(HistoryImportExportAdmin):
     resource_classes = [VillageResource]
+    village_path = ""
     list_display = ("name", "town", "code", "poor_village_kind", "exit_year")
     list_filter = ("poor_village_kind", "exit_year", "town")
     list_select_related = ("town",)
@@ -125,6 +128,7 @@ class VillageAdmin(HistoryImportExportAdmin):
 @admin.register(VillagerGroup)
 class VillagerGroupAdmin(HistoryImportExportAdmin):
     resource_classes = [VillagerGroupResource]
+    village_path = "village"
     list_display = ("name", "number", "village")
     list_filter = ("village",)
     list_select_related = ("village",)
@@ -139,6 +143,7 @@ class VillagerGroupAdmin(HistoryImportExportAdmin):
 @admin.register(NaturalVillage)
 class NaturalVillageAdmin(HistoryImportExportAdmin):
     resource_classes = [NaturalVillageResource]
+    village_path = "village"
     list_display = ("name", "village")
     list_filter = ("village",)
     list_select_related = ("village",)
@@ -149,6 +154,7 @@ class NaturalVillageAdmin(HistoryImportExportAdmin):
 @admin.register(VillagePopulation)
 class VillagePopulationAdmin(HistoryImportExportAdmin):
     resource_classes = [VillagePopulationResource]
+    village_path = "village"
     list_display = (
         "village",
         "year",
@@ -192,8 +198,64 @@ class CurrentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MemberInline(admin.TabularInline):
+class MaskedIdNumberInput(forms.TextInput):
+    """Shows a stored ID number masked (``150927********0476``): the full number
+    reaches a page only through the recorded reveal."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return rules.mask_id_number(value) if value else value
+
+
+class MaskedIdNumberForm(forms.ModelForm):
+    """A member's form in the admin with the ID number masked.
+
+    Submitted unchanged (the masked text as shown), the stored number is kept;
+    a new full number replaces it and is checked as everywhere else.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("id_number")
+        if field is not None:
+            field.widget = MaskedIdNumberInput(attrs=field.widget.attrs)
+            field.help_text = _(
+                "已隐去中间8位;不修改则保留原号码。查看完整号码请用“查看完整身份证号”(留痕)"
+            )
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "")
+        stored = self.instance.id_number if self.instance.pk else ""
+        if stored and value.strip() == rules.mask_id_number(stored):
+            return stored
+        return value
+
+
+class VersionBumpingAdmin(HistoryImportExportAdmin):
+    """An admin of records hanging off a household: every write through it moves
+    the household's version on, as the pages' saves do."""
+
+    household_path = "household"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.household_version_bump(household_ids=[obj.household_id])
+
+    def delete_model(self, request, obj):
+        household_id = obj.household_id
+        super().delete_model(request, obj)
+        services.household_version_bump(household_ids=[household_id])
+
+    def delete_queryset(self, request, queryset):
+        household_ids = set(queryset.values_list("household_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.household_version_bump(household_ids=household_ids)
+
+
+class MemberInline(ScopedInline):
     model = Member
+    form = MaskedIdNumberForm
+    household_path = "household"
     extra = 0
     show_change_link = True
     fields = (
@@ -217,24 +279,40 @@ class MemberInline(admin.TabularInline):
     )
 
 
-class HouseholdStatusPeriodInline(admin.TabularInline):
+class HouseholdStatusPeriodInline(ScopedInline):
+    """The status history, read only: a status changes only through the
+    registry's status page, which runs the lifting check."""
+
     model = HouseholdStatusPeriod
+    household_path = "household"
     extra = 0
     fields = ("status", "valid_from", "valid_to", "reason", "decided_by", "recorded_by")
-    readonly_fields = ("recorded_by",)
+    readonly_fields = fields
+    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")
 
+    def has_add_permission(self, request, obj=None):
+        return False
 
-class HouseholdIncomeInline(admin.StackedInline):
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HouseholdIncomeInline(ScopedStackedInline):
     model = HouseholdIncome
+    household_path = "household"
     extra = 0
     classes = ("collapse",)
 
 
-class GuaranteeAssessmentInline(admin.StackedInline):
+class GuaranteeAssessmentInline(ScopedStackedInline):
     model = GuaranteeAssessment
+    household_path = "household"
     extra = 0
     classes = ("collapse",)
 
@@ -280,7 +358,8 @@ class HouseholdAdmin(HistoryImportExportAdmin):
     list_select_related = ("village", "group__village")
     search_fields = ("number", "phone", "members__name", "=members__id_number")
     autocomplete_fields = ("village", "group", "natural_village", "residence_village")
-    readonly_fields = ("version", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at", "status_page")
+    household_path = ""
     inlines = [
         MemberInline,
         HouseholdStatusPeriodInline,
@@ -323,22 +402,32 @@ class HouseholdAdmin(HistoryImportExportAdmin):
         except ValueError:
             return obj.open_status
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is HouseholdStatusPeriod:
-            for period in formset.save(commit=False):
-                if period.recorded_by_id is None:
-                    period.recorded_by = request.user
-                period.save()
-            for period in formset.deleted_objects:
-                period.delete()
-            formset.save_m2m()
-            return
-        super().save_formset(request, form, formset, change)
+    @admin.display(description=_("变更贫困状态"))
+    def status_page(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("households:status", args=[obj.pk]),
+            _("在户信息页变更(按脱贫标准检查)"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        # One move of the version for the whole form: the household, and the
+        # inlines saved after it in the same request.
+        super().save_model(request, obj, form, change)
+        services.household_version_bump(household_ids=[obj.pk])
 
 
 @admin.register(HouseholdStatusPeriod)
 class HouseholdStatusPeriodAdmin(HistoryImportExportAdmin):
+    """The status history of every household, read only (and never imported):
+    a status changes only through ``services.household_change_status``, which
+    runs the lifting check, from the household's status page."""
+
     resource_classes = [HouseholdStatusPeriodResource]
+    household_path = "household"
+    import_allowed = False
     list_display = (
         "household",
         "status",
@@ -351,14 +440,16 @@ class HouseholdStatusPeriodAdmin(HistoryImportExportAdmin):
     list_filter = ("status", ("valid_to", admin.EmptyFieldListFilter), "household__village")
     list_select_related = ("household", "recorded_by")
     search_fields = ("household__number", "reason", "decided_by")
-    autocomplete_fields = ("household",)
-    readonly_fields = ("recorded_by", "recorded_at")
     date_hierarchy = "valid_from"
 
-    def save_model(self, request, obj, form, change):
-        if obj.recorded_by_id is None:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --------------------------------------------------------------------------
@@ -366,6 +457,7 @@ class HouseholdStatusPeriodAdmin(HistoryImportExportAdmin):
 # --------------------------------------------------------------------------
 
 _ID_LIKE = re.compile(r"[0-9]{17}[0-9X]")
+REVEAL_PERMISSION = "households.reveal_id_number"
 
 
 def normalized_id_number(search_term: str) -> str:
@@ -408,8 +500,14 @@ class PresentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Member)
-class MemberAdmin(HistoryImportExportAdmin):
+class MemberAdmin(VersionBumpingAdmin):
+    """Members, their ID numbers masked everywhere (list, form, history,
+    export); the full number shows on a page of its own (``reveal``) that
+    needs the reveal permission and is recorded like the registry's."""
+
     resource_classes = [MemberResource]
+    form = MaskedIdNumberForm
+    change_form_template = "admin/households/member/change_form.html"
     list_display = (
         "name",
         "masked_id_number",
@@ -443,7 +541,9 @@ class MemberAdmin(HistoryImportExportAdmin):
     # The full ID number can be searched for, exactly (see get_search_results).
     search_fields = ("name", "=id_number", "=household__number")
     autocomplete_fields = ("household",)
-    readonly_fields = ("sex", "birth_date")
+    # The age, not the birth date: the birth date is the part of the number
+    # the mask hides.
+    readonly_fields = ("sex", "age")
     date_hierarchy = "joined_on"
     fieldsets = (
         (
@@ -453,7 +553,7 @@ class MemberAdmin(HistoryImportExportAdmin):
                     "household",
                     "name",
                     "id_number",
-                    ("sex", "birth_date"),
+                    ("sex", "age"),
                     "relation",
                     "ethnicity",
                     "phone",
@@ -497,6 +597,46 @@ class MemberAdmin(HistoryImportExportAdmin):
             return None
         return rules.age_on(obj.birth_date, timezone.localdate())
 
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="{}_{}_reveal".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request, object_id):
+        """The full ID number of one member: a confirmation first (GET), the number
+        after the POST, which records the reveal (who, when, from where)."""
+        if not request.user.has_perm(REVEAL_PERMISSION):
+            raise PermissionDenied
+        member = None
+        if object_id.isdigit():
+            member = self.get_queryset(request).filter(pk=object_id).first()
+        if member is None:
+            raise Http404
+        number = None
+        if request.method == "POST":
+            number = services.id_number_reveal(
+                member=member, user=request.user, ip_address=client_ip(request)
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": member,
+            "title": _("查看完整身份证号"),
+            "masked": member.masked_id_number,
+            "number": number,
+        }
+        return TemplateResponse(request, "admin/households/member/reveal.html", context)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_reveal"] = bool(obj and request.user.has_perm(REVEAL_PERMISSION))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
 
 # --------------------------------------------------------------------------
 # Income and guarantees
@@ -504,7 +644,7 @@ class MemberAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(HouseholdIncome)
-class HouseholdIncomeAdmin(HistoryImportExportAdmin):
+class HouseholdIncomeAdmin(VersionBumpingAdmin):
     resource_classes = [HouseholdIncomeResource]
     list_display = (
         "household",
@@ -533,7 +673,7 @@ class HouseholdIncomeAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(GuaranteeAssessment)
-class GuaranteeAssessmentAdmin(HistoryImportExportAdmin):
+class GuaranteeAssessmentAdmin(VersionBumpingAdmin):
     resource_classes = [GuaranteeAssessmentResource]
     list_display = (
         "household",
@@ -559,24 +699,11 @@ class GuaranteeAssessmentAdmin(HistoryImportExportAdmin):
     date_hierarchy = "assessed_on"
 
 
-@admin.register(UserProfile)
-class UserProfileAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "village_names", "phone"]
-    search_fields = ["user__username", "user__first_name"]
-    filter_horizontal = ["villages"]
-    autocomplete_fields = ["user"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").prefetch_related("villages")
-
-    @admin.display(description=_("负责的村"))
-    def village_names(self, profile):
-        return "、".join(v.name for v in profile.villages.all())
-
-
 @admin.register(IdNumberReveal)
-class IdNumberRevealAdmin(admin.ModelAdmin):
+class IdNumberRevealAdmin(RegistryScopeMixin, admin.ModelAdmin):
     """The record of who saw a full ID number: read only, for nobody to edit or delete."""
+
+    household_path = "member__household"
 
     list_display = ["revealed_at", "user", "member", "household_number", "ip_address"]
     list_filter = ["revealed_at"]

@@ -60,6 +60,10 @@ class BaseModelResource(resources.ModelResource):
 
     export_only_fields: tuple[str, ...] = ()
     import_only_fields: tuple[str, ...] = ()
+    #: The attribute holding the id of the household a row belongs to ("pk"
+    #: for a household itself): every row saved moves that household's
+    #: version on, as a page's save does.
+    version_household: str | None = None
 
     class Meta:
         clean_model_instances = True
@@ -77,6 +81,13 @@ class BaseModelResource(resources.ModelResource):
         return [
             field for field in super().get_import_fields() if self.get_field_name(field) not in skip
         ]
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        if self.version_household and not kwargs.get("dry_run"):
+            from households.services import household_version_bump
+
+            household_version_bump(household_ids=[getattr(instance, self.version_household)])
 
     def filter_export(self, queryset, **kwargs):
         # Related objects written by key (a household's village name, a
@@ -236,6 +247,7 @@ class HouseholdResource(BaseModelResource):
 
     # Kept by the database, never taken from a file.
     export_only_fields = ("created_at", "updated_at", "version")
+    version_household = "pk"
 
     class Meta(BaseModelResource.Meta):
         model = Household
@@ -352,6 +364,7 @@ class MemberResource(BaseModelResource):
 
     import_only_fields = ("id_number",)
     export_only_fields = ("id_number_masked", "sex")
+    version_household = "household_id"
 
     class Meta(BaseModelResource.Meta):
         model = Member
@@ -391,6 +404,7 @@ class MemberResource(BaseModelResource):
 
 class HouseholdIncomeResource(BaseModelResource):
     household = household_fk()
+    version_household = "household_id"
 
     class Meta(BaseModelResource.Meta):
         model = HouseholdIncome
@@ -417,6 +431,7 @@ class HouseholdIncomeResource(BaseModelResource):
 
 class GuaranteeAssessmentResource(BaseModelResource):
     household = household_fk()
+    version_household = "household_id"
 
     class Meta(BaseModelResource.Meta):
         model = GuaranteeAssessment

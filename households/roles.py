@@ -23,6 +23,40 @@ SYSTEM_ADMIN = "系统管理员"
 SECURITY_ADMIN = "安全管理员"
 AUDIT_ADMIN = "审计管理员"
 
+#: The three administrators of the system (三员): none may hold a business role
+#: nor another administrator's role.
+ADMIN_ROLES = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+BUSINESS_ROLES = (TOWN_ADMIN, CADRE, LEADER, ENUMERATOR, REVIEWER, RESPONSIBLE)
+#: Roles only a superuser grants; the accounts holding them only a superuser
+#: changes (their roles, flags, password): the system administrator cannot
+#: make, nor become, the one who reads the registry or the audit trail.
+PROTECTED_ROLES = (TOWN_ADMIN, *ADMIN_ROLES)
+#: The roles whose work is in the Django admin: only their accounts may be staff.
+STAFF_ROLES = (TOWN_ADMIN, SYSTEM_ADMIN, SECURITY_ADMIN)
+
+ROLE_ERROR_ADMIN_AND_BUSINESS = _("“{admin}”不能与业务角色(“{business}”)由同一账号担任(三员分立)")
+ROLE_ERROR_TWO_ADMINS = _("“{first}”与“{second}”不能由同一账号担任(三员分立)")
+ROLE_ERROR_PROFILE = _("不能修改本人账号或受保护角色账号的村范围(只有超级管理员可以)")
+ROLE_ERROR_STAFF = _("只有镇扶贫办管理员、系统管理员和安全管理员的账号可以登录管理后台")
+
+
+def role_conflict(names) -> str | None:
+    """Why one account may not hold these roles together (in Chinese), or None."""
+    names = set(names)
+    admins = [role for role in ADMIN_ROLES if role in names]
+    if len(admins) > 1:
+        return str(ROLE_ERROR_TWO_ADMINS).format(first=admins[0], second=admins[1])
+    business = [role for role in BUSINESS_ROLES if role in names]
+    if admins and business:
+        return str(ROLE_ERROR_ADMIN_AND_BUSINESS).format(admin=admins[0], business=business[0])
+    return None
+
+
+def may_be_staff(names) -> bool:
+    """Whether an account holding these roles may open the Django admin."""
+    return any(role in STAFF_ROLES for role in names)
+
+
 ROLE_LABELS = {
     TOWN_ADMIN: _("镇扶贫办管理员:管理全镇所有数据"),
     CADRE: _("村干部:查看和编辑本村的户"),
@@ -101,7 +135,6 @@ ROLE_PERMISSIONS = {
         "households.view_userprofile",
         "households.add_userprofile",
         "households.change_userprofile",
-        "households.view_village",
     ],
     # Login attempts and lockouts; deleting an attempt unlocks the account.
     SECURITY_ADMIN: [
@@ -132,7 +165,11 @@ def sync_roles(**kwargs) -> None:
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
-    domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
+    # Village scopes of accounts are account management: the system
+    # administrator's, not the registry's.
+    domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).exclude(
+        content_type__model="userprofile"
+    )
     wanted = {
         TOWN_ADMIN: domain,
         # Leaders read everything of the domain and change nothing.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from households.admin import HistoryImportExportAdmin
+from households.admin import HistoryImportExportAdmin, ScopedInline
 from measures.models import (
     Assignment,
     CollectiveIncome,
@@ -30,8 +30,9 @@ from measures.resources import (
 )
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ScopedInline):
     model = Assignment
+    household_path = "household"
     extra = 0
     fields = ("household", "started_on", "ended_on")
     autocomplete_fields = ("household",)
@@ -50,6 +51,7 @@ class ResponsiblePersonAdmin(HistoryImportExportAdmin):
 @admin.register(Assignment)
 class AssignmentAdmin(HistoryImportExportAdmin):
     resource_classes = [AssignmentResource]
+    household_path = "household"
     list_display = ("person", "household", "household__village", "started_on", "ended_on")
     list_filter = (("ended_on", admin.EmptyFieldListFilter), "household__village")
     list_select_related = ("person", "household__village")
@@ -86,6 +88,7 @@ class ProgrammeAdmin(HistoryImportExportAdmin):
 @admin.register(MeasureApplication)
 class MeasureApplicationAdmin(HistoryImportExportAdmin):
     resource_classes = [MeasureApplicationResource]
+    household_path = "household"
     list_display = (
         "programme",
         "household",
@@ -117,8 +120,9 @@ class MeasureApplicationAdmin(HistoryImportExportAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ProjectIncomeInline(admin.TabularInline):
+class ProjectIncomeInline(ScopedInline):
     model = ProjectIncome
+    village_path = "project__village"
     extra = 0
     fields = ("year", "income", "is_estimate")
 
@@ -126,6 +130,7 @@ class ProjectIncomeInline(admin.TabularInline):
 @admin.register(VillageProject)
 class VillageProjectAdmin(HistoryImportExportAdmin):
     resource_classes = [VillageProjectResource]
+    village_path = "village"
     list_display = (
         "name",
         "village",
@@ -150,6 +155,7 @@ class VillageProjectAdmin(HistoryImportExportAdmin):
 @admin.register(ProjectIncome)
 class ProjectIncomeAdmin(HistoryImportExportAdmin):
     resource_classes = [ProjectIncomeResource]
+    village_path = "project__village"
     list_display = ("project", "year", "income", "is_estimate")
     list_filter = ("year", "is_estimate", "project__kind", "project__village")
     list_select_related = ("project__village",)
@@ -160,6 +166,7 @@ class ProjectIncomeAdmin(HistoryImportExportAdmin):
 @admin.register(CollectiveIncome)
 class CollectiveIncomeAdmin(HistoryImportExportAdmin):
     resource_classes = [CollectiveIncomeResource]
+    village_path = "village"
     list_display = ("village", "year", "amount")
     list_filter = ("year", "village")
     list_select_related = ("village",)

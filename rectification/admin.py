@@ -10,9 +10,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.admin import HistoryImportExportAdmin
+from households.admin import HistoryImportExportAdmin, ScopedInline
 from rectification.filetypes import KINDS_BY_EXTENSION, extension_of
-from rectification.models import Evidence, InspectionRound, Problem, ProblemStatus
+from rectification.models import Evidence, InspectionRound, Problem
 from rectification.resources import EvidenceResource, InspectionRoundResource, ProblemResource
 
 
@@ -52,8 +52,13 @@ class InspectionRoundAdmin(HistoryImportExportAdmin):
         return obj.problem_count
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ScopedInline):
     model = Evidence
+    registry_data = True
+
+    def scope_visible(self, queryset, user):
+        return queryset.filter(problem__in=Problem.objects.visible_to(user).values("pk"))
+
     extra = 0
     fields = ("file", "original_name", "description", "uploaded_by", "uploaded_at")
     readonly_fields = ("uploaded_by", "uploaded_at")
@@ -80,7 +85,15 @@ class OverdueFilter(admin.SimpleListFilter):
 
 @admin.register(Problem)
 class ProblemAdmin(HistoryImportExportAdmin):
+    """Problems of the inspection rounds. Their rectification (start, close with
+    evidence by someone other than the responsible person, reopen) moves only
+    through the rectification pages (``rectification.services``): the workflow
+    fields are read only here and never imported."""
+
     resource_classes = [ProblemResource]
+    registry_data = True
+    import_allowed = False
+    readonly_fields = ("status", "completed_on", "completion_note", "closed_by", "reopen_reason")
     list_display = (
         "short_text",
         "inspection_round",
@@ -98,7 +111,6 @@ class ProblemAdmin(HistoryImportExportAdmin):
         "villages",
         "households",
         "responsible_user",
-        "closed_by",
     )
     date_hierarchy = "deadline"
     inlines = [EvidenceInline]
@@ -107,9 +119,13 @@ class ProblemAdmin(HistoryImportExportAdmin):
     def short_text(self, obj):
         return obj.text if len(obj.text) <= 40 else obj.text[:40] + "…"
 
+    def scope_visible(self, queryset, user):
+        return queryset.filter(pk__in=Problem.objects.visible_to(user).values("pk"))
+
     def save_model(self, request, obj, form, change):
-        if obj.status == ProblemStatus.DONE and obj.closed_by_id is None:
-            obj.closed_by = request.user
+        # A page opened before this edit refuses to save over it.
+        if change:
+            obj.version += 1
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -127,6 +143,12 @@ class ProblemAdmin(HistoryImportExportAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(HistoryImportExportAdmin):
     resource_classes = [EvidenceResource]
+    registry_data = True
+    import_allowed = False
+
+    def scope_visible(self, queryset, user):
+        return queryset.filter(problem__in=Problem.objects.visible_to(user).values("pk"))
+
     list_display = ("__str__", "problem", "description", "uploaded_by", "uploaded_at")
     list_filter = ("problem__inspection_round", "problem__category")
     list_select_related = ("problem", "uploaded_by")

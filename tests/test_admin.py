@@ -226,6 +226,8 @@ def model_from_label(label):
 # Logs nobody may add to, edit or delete from the admin.
 READ_ONLY = {
     "households.idnumberreveal",
+    # A status changes only through the status page, which runs the lifting check.
+    "households.householdstatusperiod",
     "households.ledgerimport",
     "audit.auditentry",
     "axes.accessattempt",

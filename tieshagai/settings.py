@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A password older than PASSWORD_MAX_AGE_DAYS must be changed first.
     "accounts.middleware.PasswordExpiryMiddleware",
+    # The registry's pages refuse the system, security and audit administrators.
+    "accounts.middleware.RegistryReadersOnlyMiddleware",
     # The request (user, address) of every audit entry written while it runs.
     "audit.middleware.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -275,8 +277,14 @@ AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", 180), 180)
 # transaction, and recorded in the change history.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# Cells beginning with = + - @ are neutralised in exports (formula injection).
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Cells beginning with = + - @ are neutralised in exports (formula injection)
+# by the admin's own export (households.admin_base, households.xlsx.neutralise),
+# as in every other export; the library's escaping only drops one leading "="
+# (so "==1+1" stays a formula) and turns every number into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# The admin shows past versions of a record but never writes one back: a
+# revert would bypass the services' checks (households.admin_base).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,

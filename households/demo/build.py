@@ -1447,14 +1447,16 @@ DEMO_USERS = {
     "secadmin": (roles.SECURITY_ADMIN, [], "安全管理员"),
     "auditor": (roles.AUDIT_ADMIN, [], "审计管理员"),
 }
-#: Roles that work in the Django admin (users and roles; login attempts).
-ADMIN_SITE_ROLES = (roles.TOWN_ADMIN, roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN)
+#: Roles that work in the Django admin (registry data; users and roles; login attempts).
+ADMIN_SITE_ROLES = roles.STAFF_ROLES
 
 
 def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
     """Create one login per role (idempotent); returns (username, role) pairs.
 
-    The administrator is also a Django superuser for the admin site; the
+    The town administrator works in the admin site too (staff), scoped and
+    permissioned like everyone else: no demo login is a superuser (separation
+    of duties; a deployment's superuser comes from ``createsuperuser``). The
     responsible person is linked to the person with the most households.
     """
     User = get_user_model()
@@ -1467,7 +1469,6 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
                 password=password,
                 first_name=full_name,
                 is_staff=role in ADMIN_SITE_ROLES,
-                is_superuser=role == roles.TOWN_ADMIN,
             )
         user.groups.add(Group.objects.get(name=role))
         profile, _ = UserProfile.objects.get_or_create(user=user)
