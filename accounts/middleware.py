@@ -1,4 +1,4 @@
-"""Per-request account rules: password age, idle sessions, registry readers only."""
+"""Per-request rules: password age, idle sessions, registry readers only, private pages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import SESSION_KEY, password_expired, remember_in_session
@@ -112,3 +113,34 @@ class RegistryReadersOnlyMiddleware:
         if not user.has_perm("households.view_household"):
             raise PermissionDenied(ERROR_NOT_A_REGISTRY_USER)
         return None
+
+
+#: Browser features no page of the system uses, switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "usb=(), xr-spatial-tracking=()"
+)
+
+
+class PrivateResponseMiddleware:
+    """No page is kept by a browser or a proxy, and no page may use the camera & co.
+
+    Every response the application writes (static files are served before
+    this, by WhiteNoise, with their own long-lived caching) holds personal data
+    or may: ``Cache-Control: no-store, private`` so that a shared office
+    computer's cache, the back button after logout or a proxy keep nothing,
+    the reveal of an ID number included. ``Permissions-Policy`` refuses the
+    browser features the system never needs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(
+            response, no_cache=True, no_store=True, must_revalidate=True, private=True
+        )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

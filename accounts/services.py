@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from accounts.models import PasswordState
+from households.rules import mask_id_numbers
 
 #: The session key holding when the password of the session's user was set
 #: (ISO timestamp): the expiry check then costs no query per request.
@@ -41,3 +42,18 @@ def password_expired(
 def remember_in_session(request, *, user) -> None:
     """Keep when ``user``'s password was set in the session (at login, after a change)."""
     request.session[SESSION_KEY] = password_changed_at(user=user).isoformat()
+
+
+def login_username(username: str) -> str:
+    """The name a login attempt is kept under (django-axes' ``AXES_USERNAME_CALLABLE``).
+
+    What was typed, with any ID number masked: someone who types their ID
+    number as the user name must not leave it in the login records.
+    """
+    return mask_id_numbers(str(username or ""))[:150]
+
+
+def axes_username(request, credentials) -> str:
+    if credentials:
+        return login_username(credentials.get("username") or "")
+    return login_username(getattr(request, "POST", {}).get("username") or "")

@@ -58,7 +58,12 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(
         request,
         "registration/lockout.html",
-        {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes},
+        {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "username_limit": settings.AXES_USERNAME_FAILURE_LIMIT,
+            "everywhere": getattr(request, "username_capped", False),
+            "cooloff_minutes": minutes,
+        },
         status=429,
     )
 

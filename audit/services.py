@@ -20,11 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.context import client_ip, current_request
 from audit.models import AuditAction, AuditEntry
-from households.rules import mask_id_number
-
-#: 18 characters of a Chinese ID number (17 digits and a digit or X), wherever
-#: they stand: inside a longer run of digits too, so nothing slips through.
-ID_NUMBER_PATTERN = re.compile(r"\d{17}[\dXx]")
+from households.rules import mask_id_numbers
 
 #: The shortest retention the purge accepts, whatever the settings say.
 MINIMUM_RETENTION_DAYS = 180
@@ -35,7 +31,7 @@ PURGE_ERROR_TOO_RECENT = _("审计记录至少保留{days}天:只能清理{limit
 def redact(value):
     """``value`` with every ID number masked (strings, lists and dicts, recursively)."""
     if isinstance(value, str):
-        return ID_NUMBER_PATTERN.sub(lambda m: mask_id_number(m.group(0)), value)
+        return mask_id_numbers(value)
     if isinstance(value, dict):
         return {redact(str(k)): redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -36,3 +36,20 @@ errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 # No control socket in the service user's home (ProtectHome in the unit).
 control_socket_disable = True
+
+
+# No "Server: gunicorn" header: it tells a scanner which server (and so which
+# known weaknesses) to try. gunicorn has no setting for it, so the header is
+# left out of the response's default headers here, before the workers fork.
+def _drop_server_header():
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+
+    def without_server(self):
+        return [h for h in default_headers(self) if not h.lower().startswith("server:")]
+
+    wsgi.Response.default_headers = without_server
+
+
+_drop_server_header()

@@ -223,6 +223,51 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (length - 10) + value[-4:]
 
 
+#: 18 characters of a Chinese ID number (17 digits and a digit or X), wherever
+#: they stand: inside a longer run of digits too, so nothing slips through.
+#: Full-width digits count as digits.
+ID_NUMBER_PATTERN = re.compile(r"[0-9０-９]{17}[0-9０-９XxＸｘ]")
+#: What people (and their clipboards) put between the digits of a number they
+#: type or paste: spaces of every width, zero-width characters, dashes, dots.
+_SEPARATOR = "[\\s\u00a0\u200b-\u200f\u2028-\u202f\u2060-\u2064\u3000\ufeff\\-_.·]"
+#: An ID number with such characters between its digits (at most two between
+#: any two of them).
+SEPARATED_ID_NUMBER = re.compile(rf"(?:[0-9０-９]{_SEPARATOR}{{0,2}}){{17}}[0-9０-９XxＸｘ]")
+_DIGITS = re.compile(r"[0-9０-９]")
+
+
+def _plausible_birth_date(digits: str) -> bool:
+    """Whether characters 7–14 of a normalised number read as a birth date."""
+    year, month, day = int(digits[6:10]), int(digits[10:12]), int(digits[12:14])
+    return 1880 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31
+
+
+def mask_id_numbers(text: str) -> str:
+    """``text`` with every ID number in it masked (``150927********0476``).
+
+    A number written as one run of 18 characters is always masked. A number
+    broken up by spaces, zero-width characters or dashes (``150927 19620816
+    0476``, as a search box receives it) is masked once normalised, when its
+    middle reads as a birth date, so that a household number followed by a
+    year is left alone. The mask is taken of the normalised number.
+    """
+    text = ID_NUMBER_PATTERN.sub(lambda m: mask_id_number(normalize_id_number(m.group(0))), text)
+    if len(_DIGITS.findall(text)) < 17:
+        return text
+    out, pos = [], 0
+    while pos < len(text):
+        match = SEPARATED_ID_NUMBER.match(text, pos) if _DIGITS.match(text, pos) else None
+        if match:
+            number = re.sub(_SEPARATOR, "", normalize_id_number(match.group(0)))
+            if _plausible_birth_date(number):
+                out.append(mask_id_number(number))
+                pos = match.end()
+                continue
+        out.append(text[pos])
+        pos += 1
+    return "".join(out)
+
+
 def age_on(birth_date: date, on: date) -> int:
     """Age in full years (周岁) on ``on``.
 

@@ -24,6 +24,12 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_login_slowdown(settings):
+    # The wait after repeated wrong passwords is tested where it is the point.
+    settings.LOGIN_SLOWDOWN_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     # Uploaded ledgers and evidence files go to a temporary folder, never the checkout.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # Static files from the application servers themselves (compressed,
     # cached for ever under hashed names): no shared disk, no CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page: Cache-Control no-store, private; a Permissions-Policy.
+    "accounts.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Idle sessions end after SESSION_COOKIE_AGE (see SESSION_TOUCH_SECONDS).
     "accounts.middleware.SessionIdleMiddleware",
@@ -159,6 +161,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # even checked, and records every attempt (axes' access logs and our audit).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Slows down, then locks, an account guessed at from many addresses.
+    "accounts.backends.UsernameFailureCapBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
@@ -168,6 +172,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 30))
 # out everyone behind it, nor an account everywhere. Five wrong passwords for
 # one account from one address lock that pair for AXES_COOLOFF_TIME.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and whatever the addresses, an account is locked everywhere after this
+# many failures within AXES_COOLOFF_TIME (accounts.backends): a guesser who
+# rotates addresses (or forges X-Forwarded-For past the proxy) gets no more.
+# Past AXES_FAILURE_LIMIT each attempt waits LOGIN_SLOWDOWN_SECONDS more per
+# failure, at most LOGIN_SLOWDOWN_MAX_SECONDS.
+AXES_USERNAME_FAILURE_LIMIT = envint("AXES_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", "0.5"))
+LOGIN_SLOWDOWN_MAX_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "3"))
+# Login records keep the name typed with any ID number in it masked.
+AXES_USERNAME_CALLABLE = "accounts.services.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
@@ -289,7 +303,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # What a user typed (a search by ID number) never reaches a log unmasked.
+    "filters": {"redact": {"()": "audit.logging.RedactIdNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

@@ -47,6 +47,30 @@ def test_frames_sniffing_and_referrers_are_refused(town, client_for):
     assert response["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/accounts/login/", "/households/", "/reports/", "/audit/", "/admin/households/member/"],
+)
+def test_no_page_is_kept_by_a_browser_or_a_proxy(town, client_for, url):
+    client = client_for("admin")
+    response = client.get(url)
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private", "no-cache"} <= cache_control
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+
+
+def test_the_revealed_id_number_is_not_kept_by_the_browser(town, client_for):
+    household = town["household"]
+    member = household.members.first()
+    response = client_for("cadre").post(
+        reverse("households:reveal_id", args=[household.pk, member.pk])
+    )
+    assert response.status_code == 200
+    assert member.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
 # --------------------------------------------------------------------------
 # Templates: nothing the policy would block
 # --------------------------------------------------------------------------

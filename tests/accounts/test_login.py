@@ -144,3 +144,63 @@ def test_the_stored_attempt_keeps_no_password_nor_csrf_token(town):
     assert attempt.failures_since_start == 2
     assert WRONG not in attempt.post_data
     assert "password=********************" in attempt.post_data
+
+
+# --------------------------------------------------------------------------
+# Across addresses: a cap per account, and a slow-down before it
+# --------------------------------------------------------------------------
+
+
+def test_rotating_addresses_does_not_give_unlimited_guesses(town, settings):
+    settings.AXES_USERNAME_FAILURE_LIMIT = 12
+    statuses = []
+    for n in range(12):
+        # Four guesses from each of three addresses: under the per-address limit.
+        statuses += fail(Client(), "cadre", 1, ip=f"10.9.{n // 4}.1")
+    assert statuses == [200] * 12
+
+    # The right password, from yet another address: locked everywhere.
+    response = login_post(Client(), "cadre", ip="10.9.99.1")
+
+    assert response.status_code == 429
+    assert "已在所有地址暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in Client().session
+    # A colleague is not affected.
+    assert login_post(Client(), "cadre2", ip="10.9.99.1").status_code == 302
+
+
+def test_the_account_cap_ends_with_the_cool_off(town, settings):
+    settings.AXES_USERNAME_FAILURE_LIMIT = 6
+    for n in range(6):
+        fail(Client(), "cadre", 1, ip=f"10.8.{n}.1")
+    assert login_post(Client(), "cadre", ip="10.8.99.1").status_code == 429
+
+    AccessFailureLog.objects.update(
+        attempt_time=AccessFailureLog.objects.first().attempt_time - timedelta(minutes=31)
+    )
+
+    assert login_post(Client(), "cadre", ip="10.8.99.1").status_code == 302
+
+
+def test_attempts_beyond_the_per_address_limit_are_slowed_down(town, settings, monkeypatch):
+    settings.LOGIN_SLOWDOWN_SECONDS = 0.5
+    settings.LOGIN_SLOWDOWN_MAX_SECONDS = 1.5
+    waits = []
+    monkeypatch.setattr("accounts.backends.time.sleep", waits.append)
+    for n in range(9):
+        fail(Client(), "cadre", 1, ip=f"10.7.{n}.1")
+    # No wait for the first five failures of the account, then longer and longer.
+    assert waits == [0.5, 1.0, 1.5, 1.5]
+
+
+def test_an_id_number_typed_as_user_name_is_kept_masked(town):
+    login_post(Client(), "150927 19620816 0476", WRONG)
+    kept = [
+        *AccessAttempt.objects.values_list("username", flat=True),
+        *AccessFailureLog.objects.values_list("username", flat=True),
+        *AccessLog.objects.values_list("username", flat=True),
+        *AuditEntry.objects.values_list("username", flat=True),
+        *AuditEntry.objects.values_list("object_label", flat=True),
+    ]
+    assert kept
+    assert all("19620816" not in name for name in kept)

@@ -11,7 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
-from audit.services import ID_NUMBER_PATTERN, audit_record, redact
+from audit.services import audit_record, redact
+from households.rules import ID_NUMBER_PATTERN
 from households import rules
 from households.ledger import services as ledger_services
 from households.ledger.models import LedgerImportStatus
