@@ -9,7 +9,6 @@ through :func:`redact` first.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings

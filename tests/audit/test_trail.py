@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, redact
-from households.rules import ID_NUMBER_PATTERN
 from households import rules
 from households.ledger import services as ledger_services
 from households.ledger.models import LedgerImportStatus
 from households.models import Household, Member
+from households.rules import ID_NUMBER_PATTERN
 from tests.factories import id_number
 from tests.households.ledger.helpers import household, ledger_xlsx, preview, setup_ledger_town
 from tests.households.test_views import income_post, income_url
