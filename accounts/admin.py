@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from households import roles
+from households.admin_base import SafeHistoryMixin
 from households.models import UserProfile
 
 SELF_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
@@ -123,7 +124,7 @@ class ProfileForm(forms.ModelForm):
 
 
 @admin.register(UserProfile)
-class UserProfileAdmin(SimpleHistoryAdmin):
+class UserProfileAdmin(SafeHistoryMixin, SimpleHistoryAdmin):
     """Village scopes of accounts, under the same rule as the accounts themselves:
     the system administrator sets them, but not on their own account nor on an
     account with a protected role."""

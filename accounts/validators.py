@@ -44,6 +44,25 @@ class CharacterClassesValidator:
         return _("密码必须同时包含字母、数字和符号。")
 
 
+PASSWORD_ERROR_USERNAME = gettext_lazy("密码不能包含用户名")
+
+
+class UsernameNotInPasswordValidator:
+    """A password must not contain the account's user name, in any case.
+
+    Django's similarity check compares the whole password with the name and
+    lets ``cadre-2021!`` through for ``cadre``; a guesser tries exactly that.
+    """
+
+    def validate(self, password: str, user=None) -> None:
+        username = (user.get_username() if user is not None else "") or ""
+        if len(username) >= 3 and username.casefold() in password.casefold():
+            raise ValidationError(PASSWORD_ERROR_USERNAME, code="password_contains_username")
+
+    def get_help_text(self) -> str:
+        return _("密码不能包含用户名。")
+
+
 class PasswordMaxAgeValidator:
     """A password lasts ``PASSWORD_MAX_AGE_DAYS``: says so, and records when
     a password was set. It refuses no password.

@@ -7,12 +7,20 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import audit_object_types
+from households.params import DATE_MAX, DATE_MIN
+
+#: A day the trail can hold: a date past it is a form error, not a query.
+DATE_RANGE = [
+    MinValueValidator(DATE_MIN, message=_("日期不能早于%(limit_value)s")),
+    MaxValueValidator(DATE_MAX, message=_("日期不能晚于%(limit_value)s")),
+]
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -21,11 +29,13 @@ class AuditFilter(django_filters.FilterSet):
         label=_("起始日期"),
         method="filter_from",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_RANGE,
     )
     date_to = django_filters.DateFilter(
         label=_("截止日期"),
         method="filter_to",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_RANGE,
     )
     username = django_filters.CharFilter(label=_("用户名"), lookup_expr="icontains")
     action = django_filters.ChoiceFilter(

@@ -124,12 +124,23 @@ def household_check_submit(
     return check
 
 
+REVIEW_ERROR_OWN_SUBMISSION = _(
+    "不能审核本人提交的核查:核查与审核须由不同人员完成,请由其他审核人员审核"
+)
+
+
 def _review(*, household: Household, action, note: str, expected_version: int, user):
     note = note.strip()
     with transaction.atomic():
         current = _locked_check(household)
         if current is None:
             raise ValidationError(str(rules.WORKFLOW_ERROR_NOT_SUBMITTED))
+        # Whatever roles one account holds (a town administrator has both),
+        # the one who submitted a check does not decide on it.
+        if current.submitted_by_id is not None and current.submitted_by_id == getattr(
+            user, "pk", None
+        ):
+            raise ValidationError(REVIEW_ERROR_OWN_SUBMISSION, code="own_submission")
         target = {
             rules.CheckAction.APPROVE: CheckStatus.APPROVED,
             rules.CheckAction.SEND_BACK: CheckStatus.SENT_BACK,

@@ -54,6 +54,27 @@ def _scoped_related(model, user):
     return None
 
 
+class SafeHistoryMixin:
+    """A history page of an id that cannot be one (``'``, ``abc``) is not found,
+    not a server error (django-simple-history filters by it unchecked)."""
+
+    def _valid_object_id(self, object_id) -> None:
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._valid_object_id(object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._valid_object_id(object_id)
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
+
 class RegistryScopeMixin:
     """Scopes querysets and foreign-key choices of an admin (or inline) to the user.
 
@@ -126,7 +147,9 @@ class ScopedStackedInline(RegistryScopeMixin, admin.StackedInline):
     """A stacked inline whose rows and choices are scoped like its parent."""
 
 
-class HistoryImportExportAdmin(RegistryScopeMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class HistoryImportExportAdmin(
+    SafeHistoryMixin, RegistryScopeMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     """Import/export buttons on the changelist, change history on each object.
 
     The MRO is the scope mixin → ``ImportExportModelAdmin`` → its mixins →

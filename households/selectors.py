@@ -17,12 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from households import rules
@@ -42,6 +40,9 @@ from households.models import (
     PolicyYear,
     VillagePopulation,
 )
+
+# The request's parameters, checked and clamped, are households.params'.
+from households.params import as_of_from, default_as_of  # noqa: F401
 
 if TYPE_CHECKING:
     from measures.models import MeasureApplication
@@ -394,20 +395,6 @@ def household_check(
 # --------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------
-
-
-def default_as_of() -> date:
-    """Today, unless the deployment pins a working date (``AS_OF_DATE``)."""
-    return settings.DEFAULT_AS_OF or timezone.localdate()
-
-
-def as_of_from(request) -> date:
-    """The as-of date a page shows: ``?on=YYYY-MM-DD``, else the default."""
-    value = request.GET.get("on", "")
-    try:
-        return date.fromisoformat(value) if value else default_as_of()
-    except ValueError:
-        return default_as_of()
 
 
 def members_present_count(on: date):

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from households import rules, selectors, services
+from households import params, rules, selectors, services
 from households.check_queries import (
     criterion_failed_q,
     failure_counts_by_village,
@@ -477,6 +477,8 @@ def member_leave(request, pk, member_pk):
 
 
 def income_edit(request, pk, year):
+    if not params.valid_year(year):
+        raise Http404(_("没有这个年度"))
     household = editable_household(request, pk)
     income = HouseholdIncome.objects.filter(household=household, year=year).first()
     if income is None:

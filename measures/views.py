@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from households import params
 from households.check_queries import with_income
 from households.choices import RenovationKind
 from households.forms import save_or_report
@@ -67,11 +68,8 @@ def require(request, permission) -> None:
 
 
 def year_from(request) -> int:
-    """``?year=`` if it is a year, else the year of the as-of date."""
-    value = request.GET.get("year", "")
-    if value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
-    return as_of_from(request).year
+    """``?year=`` (2000–2100), else the year of the as-of date."""
+    return params.year_from(request, as_of_from(request).year)
 
 
 def visible_household(request, pk) -> Household:
@@ -170,8 +168,10 @@ def programme_detail(request, pk):
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
     village = request.GET.get("village", "")
-    if village.isdigit():
-        applications = applications.filter(household__village_id=int(village))
+    if village:
+        # An id that names no village shows no measure, not all of them.
+        village_id = params.id_from(request, "village")
+        applications = applications.filter(household__village_id=village_id or 0)
     head = Member.objects.filter(household=OuterRef("household"), relation="head").order_by(
         "left_on", "id"
     )

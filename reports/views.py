@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
+from households import params
 from households import selectors as registry
 from households.models import Village
 from reports import caching, charts, selectors
@@ -67,10 +68,7 @@ def report_scope(request) -> selectors.Scope:
 
 def year_from(request, on: date) -> int:
     """The measures' year: ``?year=YYYY`` (2000–2100), else the as-of date's year."""
-    value = request.GET.get("year", "")
-    if value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
-    return on.year
+    return params.year_from(request, on.year)
 
 
 def wants_refresh(request) -> bool:

@@ -140,9 +140,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite with two users at once behaves as PostgreSQL does: a transaction
+# takes the write lock when it begins (IMMEDIATE), so two writers queue for up
+# to `timeout` seconds instead of one failing with "database is locked" when it
+# upgrades a read to a write; WAL lets pages read while someone writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool(
     "PG_JIT", False
 ):
@@ -202,6 +210,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterClassesValidator"},
+    {"NAME": "accounts.validators.UsernameNotInPasswordValidator"},
     # Refuses nothing: Django tells every validator when a password was set,
     # and this one records the date (the password's age starts there).
     {"NAME": "accounts.validators.PasswordMaxAgeValidator"},

@@ -66,6 +66,13 @@ def test_strong_passwords_pass_every_rule(town, password):
     validate_password(password, user())
 
 
+@pytest.mark.parametrize("password", ["cadre-2021-Ok!", "My#CADRE#2021x", "2021!xCadre"])
+def test_a_password_containing_the_user_name_is_refused(town, password):
+    with pytest.raises(ValidationError) as raised:
+        validate_password(password, user("cadre"))
+    assert "密码不能包含用户名" in raised.value.messages
+
+
 def test_the_demo_password_satisfies_the_rules(town):
     for username in ("admin", "cadre", "leader", "helper"):
         validate_password(DEMO_PASSWORD, user(username))

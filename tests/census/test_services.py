@@ -218,3 +218,23 @@ def test_concurrent_submissions_on_the_same_version_one_wins(town):
     check = HouseholdCheck.objects.get()
     assert check.version == 2 and check.submitted_by.username == winner
     assert check.checklist["water"]["note"] == {"enumerator": "甲说", "admin": "乙说"}[winner]
+
+
+@pytest.mark.parametrize("decision", ["approve", "send_back"])
+def test_no_one_decides_on_a_check_they_submitted_whatever_their_roles(town, decision):
+    # The town administrator holds every census permission: enumerator and reviewer.
+    household = town["household"]
+    check = submit(household, who="admin")
+    review = getattr(services, f"household_check_{decision}")
+
+    with pytest.raises(ValidationError) as exc:
+        review(household=household, expected_version=check.version, user=user("admin"), note="核实")
+
+    assert "不能审核本人提交的核查" in str(exc.value)
+    check.refresh_from_db()
+    assert (check.status, check.version) == (CheckStatus.CHECKED, 1)
+    # Someone else may.
+    approved = services.household_check_approve(
+        household=household, expected_version=check.version, user=user("reviewer")
+    )
+    assert approved.status == CheckStatus.APPROVED
