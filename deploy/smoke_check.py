@@ -86,6 +86,15 @@ def main() -> None:
     )
     check(headers.get("X-Frame-Options") == "DENY", "X-Frame-Options: DENY")
     check(headers.get("Referrer-Policy") == "same-origin", "Referrer-Policy: same-origin")
+    check("Server" not in headers, f"no Server header ({headers.get('Server')})")
+    check(
+        "no-store" in headers.get("Cache-Control", ""),
+        f"pages are not kept: Cache-Control: {headers.get('Cache-Control')}",
+    )
+    check(
+        "camera=()" in headers.get("Permissions-Policy", ""),
+        f"Permissions-Policy: {headers.get('Permissions-Policy', '')[:40]}…",
+    )
 
     manifest = json.loads((Path(args.static_root) / "staticfiles.json").read_text())
     hashed = manifest["paths"]["css/app.css"]
