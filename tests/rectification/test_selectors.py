@@ -111,7 +111,7 @@ def test_rounds_page_shows_the_reports_figures(client, django_assert_num_queries
     client.force_login(get_user_model().objects.get(username="admin"))
     url = reverse("rectification:rounds") + "?on=2020-05-31"
     client.get(url)
-    with django_assert_num_queries(5):  # as with a handful of problems (test_views)
+    with django_assert_num_queries(7):  # as with a handful of problems (test_views)
         content = client.get(url).content.decode()
     for figures in ("9(3/2/2/2)", "6(3/1/2)", "15(7/2/6)"):
         assert f"合计 {figures}" in content
