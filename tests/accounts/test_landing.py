@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from households import roles
 from measures.models import ResponsiblePerson
-from tests.accounts.personas import ADMINS, admin_client_for, admins  # noqa: F401
+from tests.accounts.personas import ADMINS
 from tests.households.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
