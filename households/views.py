@@ -240,6 +240,7 @@ def _filtered(request, on, *, failures: bool = True):
         on=on,
         villages=villages,
         whole_registry=request.user.has_perm("households.view_all_households"),
+        reveal=request.user.has_perm("households.reveal_id_number"),
     )
     if "village" in filterset.errors:
         # A village outside the user's scope is not found, as its households are not.
