@@ -93,6 +93,13 @@ class Town(models.Model):
         return self.name
 
 
+#: Villages in the town's own order (``Village.number``): every list, filter,
+#: dashboard, census page and export orders by it.
+VILLAGE_ORDER = ("town", "number", "name")
+#: The same order for rows of a village (households, problems...).
+BY_VILLAGE_ORDER = tuple(f"village__{name}" for name in VILLAGE_ORDER)
+
+
 class Village(models.Model):
     """An administrative village (行政村) and its poor-village status."""
 
@@ -100,6 +107,11 @@ class Village(models.Model):
         Town, models.PROTECT, related_name="villages", verbose_name=_("所属镇")
     )
     name = models.CharField(_("村名"), max_length=50)
+    number = models.PositiveSmallIntegerField(
+        _("排列序号"),
+        default=0,
+        help_text=_("本村在本镇的排列顺序(镇里报表的顺序);所有列表、筛选、看板和导出都按它排列"),
+    )
     code = models.CharField(_("区划代码"), max_length=12, blank=True)
     poor_village_kind = models.CharField(
         _("贫困村类型"),
@@ -120,7 +132,8 @@ class Village(models.Model):
     class Meta:
         verbose_name = _("行政村")
         verbose_name_plural = _("行政村")
-        ordering = ["town", "name"]
+        # The town's own order (VILLAGE_ORDER), never the alphabet.
+        ordering = ["town", "number", "name"]
         constraints = [
             models.UniqueConstraint(fields=["town", "name"], name="village_unique_name"),
             models.CheckConstraint(
@@ -400,6 +413,10 @@ class Household(models.Model):
             ("view_all_households", _("查看全镇所有村的户")),
             ("reveal_id_number", _("查看完整身份证号(留痕)")),
             ("export_households", _("导出户信息")),
+            (
+                "correct_records",
+                _("更正误录的成员增减员和贫困状态变更(须填写更正原因,留痕)"),
+            ),
         ]
 
     def __str__(self):

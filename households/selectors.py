@@ -469,6 +469,7 @@ class MemberRow:
     edit_url: str = ""
     leave_url: str = ""
     reveal_url: str = ""
+    correct_url: str = ""
 
     @property
     def labels(self) -> Labels:
@@ -535,6 +536,8 @@ class HistoryEntry:
     what: str
     action: str
     changes: list[tuple[str, str, str]]
+    #: Why (a correction's reason, an import's name), when the writer said.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -575,6 +578,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
     member_edit = row_links("households:member_edit", household.pk)
     member_leave = row_links("households:member_leave", household.pk)
     member_reveal = row_links("households:reveal_id", household.pk)
+    member_correct = row_links("households:member_correct", household.pk)
     rows = [
         MemberRow(
             member=m,
@@ -583,6 +587,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             edit_url=member_edit(m.pk),
             leave_url=member_leave(m.pk),
             reveal_url=member_reveal(m.pk),
+            correct_url=member_correct(m.pk),
         )
         for m in members
     ]
@@ -745,6 +750,7 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
                     what=f"{label} {name_of(record)}".strip(),
                     action=actions.get(record.history_type, record.history_type),
                     changes=changes,
+                    reason=record.history_change_reason or "",
                 )
             )
     entries.sort(key=lambda e: e.when, reverse=True)

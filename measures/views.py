@@ -33,7 +33,7 @@ from households import params
 from households.check_queries import with_income
 from households.choices import RenovationKind
 from households.forms import save_or_report
-from households.models import Household, Member, Village
+from households.models import VILLAGE_ORDER, Household, Member, Village
 from households.selectors import as_of_from, default_as_of, member_present_q
 from measures import selectors, services
 from measures.choices import ApplicationStatus, Category, Target
@@ -88,9 +88,9 @@ def visible_application(request, pk) -> MeasureApplication:
 
 def visible_villages(user):
     if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by("name")
+        return Village.objects.order_by(*VILLAGE_ORDER)
     ids = Household.objects.visible_to(user).values("village_id")
-    return Village.objects.filter(pk__in=ids).order_by("name") | Village.objects.filter(
+    return Village.objects.filter(pk__in=ids).order_by(*VILLAGE_ORDER) | Village.objects.filter(
         user_profiles__user=user
     ).order_by("name")
 
@@ -492,7 +492,7 @@ def summary(request):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
     coverage = selectors.village_coverage(year=year)
-    villages = Village.objects.filter(pk__in=coverage).order_by("name")
+    villages = Village.objects.filter(pk__in=coverage).order_by(*VILLAGE_ORDER)
     return render(
         request,
         "measures/summary.html",

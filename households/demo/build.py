@@ -292,10 +292,12 @@ class DemoBuilder:
         self.villages: dict[str, Village] = {}
         self.groups: dict[str, list[VillagerGroup]] = {}
         self.natural: dict[str, NaturalVillage] = {}
-        for spec in data["villages"]:
+        for number, spec in enumerate(data["villages"], start=1):
+            # The seed lists the villages in the town's own order.
             village = Village.objects.create(
                 town=self.town,
                 name=spec["name"],
+                number=number,
                 poor_village_kind=spec["kind"],
                 exit_year=spec["exit_year"],
             )
