@@ -42,14 +42,18 @@ run: venv
 	$(PY) manage.py ledger_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	AS_OF_DATE=$${AS_OF_DATE:-2020-05-31} $(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel, one worker per core (pytest-xdist); the 15 slowest tests are
+# printed at the end.
+PYTEST := $(PY) -m pytest -n auto --durations=15
+
 test: venv
-	$(PY) -m pytest
+	$(PYTEST)
 
 test-sqlite: venv
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PYTEST)
 
 test-postgres: venv
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PYTEST)
 
 lint: venv
 	$(VENV)/bin/ruff check .
