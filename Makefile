@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke backup
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke replica-check backup
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
 	@echo "make smoke          production smoke test: gunicorn + PostgreSQL + collected static files"
+	@echo "make replica-check  a PostgreSQL primary and streaming replica: which pages read which server"
 	@echo "make backup         back up the database and uploads into backups/ (deploy/backup.sh)"
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
 	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
@@ -74,6 +75,11 @@ check-deploy: venv
 # server of PG_URL (created and dropped), checked over the loopback.
 smoke: venv
 	PG_SERVER=$$(echo "$(PG_URL)" | sed 's|/[^/]*$$||') deploy/smoke.sh
+
+# A primary and a streaming replica of its own (temporary directories, free
+# ports): which pages read which server (deploy/replica_check.sh).
+replica-check: venv
+	deploy/replica_check.sh
 
 backup: venv
 	deploy/backup.sh

@@ -159,6 +159,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # seconds of compiling for queries that run in a fraction of that.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
+# DATABASE_REPLICA_URL: a PostgreSQL streaming replica of DATABASE_URL. The
+# read-only pages (dashboard, report, overview, census progress, exports)
+# read from it; writes, logins and whatever a user just changed use the
+# primary (tieshagai/replica.py). Unset: one database, nothing changes.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A replica that is down costs a page two seconds, then the primary answers.
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    # Tests run against the primary's test database, the replica mirroring it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tieshagai.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "tieshagai.replica.ReplicaReadsMiddleware",
+    )
+# After a user's write, how long their pages read the primary (a replica's lag).
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------
