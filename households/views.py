@@ -213,8 +213,14 @@ def _overview_figures(on: date, villages: list[Village]) -> dict:
         )
     # The town's figures are the villages' summed (the queries above, not again).
     town = selectors.sum_over_villages(tallies)
+    town_failures: dict = {}
+    for row in rows:
+        for criterion, n in row["failures"].items():
+            town_failures[criterion] = town_failures.get(criterion, 0) + n
     return {
         "rows": rows,
+        "town_failures": town_failures,
+        "town_by_status": {s: town.get(s, selectors.Tally()) for s in PovertyStatus.values},
         "town": town,
         "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
         "town_incidence": selectors.incidence_of(town, population),

@@ -488,6 +488,8 @@ def application_status(request, pk):
 
 def summary(request):
     """Town totals of a year per category and per village (the dashboard's selectors)."""
+    from reports.selectors import sum_coverage
+
     if not request.user.has_perm("households.view_all_households"):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
@@ -500,6 +502,8 @@ def summary(request):
             "year": year,
             "categories": selectors.category_totals(year=year),
             "villages": [(v, coverage[v.pk]) for v in villages],
+            # 合计 of the rows above (each household is in one village).
+            "villages_total": sum_coverage([coverage[v.pk] for v in villages]),
             "renovations": [
                 (RenovationKind(kind).label, households, completed)
                 for kind, (households, completed) in sorted(
