@@ -30,15 +30,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from operator import mul
 from types import MappingProxyType
 
 from django.db.models import TextChoices
-from stdnum import numdb
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from stdnum import numdb
 
 from households.choices import (
     LIFTED_STATUSES,
@@ -430,6 +430,17 @@ def per_capita_income(net_income: Decimal, household_size: int) -> Decimal | Non
     with localcontext() as ctx:
         ctx.prec = 28
         return (amount / Decimal(household_size)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def income_per_capita(
+    net_income: Decimal, household_size: int, declared: Decimal | None = None
+) -> Decimal | None:
+    """The per-capita figure of an income record: computed from its components,
+    or, for a record with no components (a ledger that gave only 人均纯收入),
+    the declared figure."""
+    if declared is not None and not net_income:
+        return _money(declared, "declared")
+    return per_capita_income(net_income, household_size)
 
 
 def income_margin(per_capita: Decimal, line: Decimal) -> Decimal:
