@@ -604,7 +604,7 @@ class _Planner:
         previous = ...
         for row in self.parsed.rows:
             serial = _text(row.values.get("serial"))
-            if serial is None and row.values.get("relation") != Relation.HEAD:
+            if serial is None:
                 return True
             if serial is not None and serial == previous:
                 return True
@@ -661,7 +661,11 @@ class _Planner:
             elif (
                 head_name is not None
                 and not is_head
-                and (current is None or current.head_name != head_name)
+                and (
+                    current is None
+                    or current.head_name != head_name
+                    or len(head_lines.get(head_name, [])) > 1
+                )
             ):
                 # A member row naming a head other than the current household's.
                 lines = head_lines.get(head_name, [])
@@ -815,6 +819,7 @@ class _Planner:
     def resolve_masked(self, groups: list[_Group]) -> None:
         """A masked ID number is the one registered member of the household with
         those visible characters and that name; else it is an error."""
+        self.unmatched_masks: dict[int, MaskedIdNumber] = {}
         for group in groups:
             existing = self.households.get(group.number) if group.number else None
             mine = self.members.get(existing.pk, []) if existing is not None else []
@@ -834,6 +839,7 @@ class _Planner:
                     row.values["id_number"] = found[0].id_number
                 else:
                     row.values["id_number"] = None
+                    self.unmatched_masks[row.line] = masked
                     self.row_error(row, "id_number", ERROR_MASKED_ID)
                     group.error = True
 
@@ -1171,6 +1177,8 @@ class _Planner:
 
     def member_value(self, row: LedgerRow, name: str, *, new: bool):
         if name not in self.columns:
+            if row.values.get(name) is not None:  # derived: 在校生状况 "小学" → 文化程度
+                return True, row.values[name]
             return False, None
         value = row.values.get(name)
         if not _is_empty(value):
@@ -1326,18 +1334,22 @@ class _Planner:
             return
         in_file = {r.values.get("id_number") for r in group.rows}
         # A row whose ID number could not be read is someone: not "missing".
-        unread = {
-            _text(r.values.get("name"))
+        unread = [
+            r
             for r in group.rows
             if not r.values.get("id_number") and any(e.key == "id_number" for e in r.errors)
-        }
+        ]
+        names = {_text(r.values.get("name")) for r in unread}
+        masks = [self.unmatched_masks[r.line] for r in unread if r.line in self.unmatched_masks]
         for member in self.members.get(existing.pk, []):
             # Only members on the date: not those who left, nor those joining later.
             if member.left_on is not None and member.left_on <= self.on:
                 continue
             if member.joined_on > self.on:
                 continue
-            if member.id_number in in_file or member.name in unread:
+            if member.id_number in in_file or member.name in names:
+                continue
+            if any(mask.matches(member.id_number) for mask in masks):
                 continue
             self.plan.absent_total += 1
             self.counts["members"]["left"] += 1
