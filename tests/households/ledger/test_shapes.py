@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from households import rules
@@ -85,7 +86,7 @@ def ids(*births):
 # -- 1. title rows, 序号 numbering households, no 户编号 / 行政村 --------------
 
 
-def test_serial_numbered_roster_with_a_title_and_only_per_capita(ledger_town):
+def test_serial_numbered_roster_with_a_title_and_only_per_capita(ledger_town, client_for):
     a_head, a_wife, a_son = ids(date(1965, 1, 1), date(1967, 2, 2), date(1990, 3, 3))
     b_head, b_girl = ids(date(1958, 4, 4), date(2010, 5, 5))
     header = [
@@ -129,6 +130,10 @@ def test_serial_numbered_roster_with_a_title_and_only_per_capita(ledger_town):
     assert income.declared_per_capita == Decimal("3500.00") and income.net_income == 0
     assert income.per_capita(3) == Decimal("3500.00")
     assert Member.objects.get(id_number=b_girl).household.members.count() == 2
+    # The household page shows the declared figure, and says it is one.
+    url = reverse("households:detail", kwargs={"pk": household.pk}) + "?on=2020-12-31"
+    page = client_for("cadre").get(url).content.decode()
+    assert "3,500.00" in page and "台账填报人均,未分项" in page
 
 
 # -- 2. two-row merged header, member rows with blank household cells ------------
