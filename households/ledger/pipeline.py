@@ -935,6 +935,8 @@ class _Planner:
         self.check_heads(group, heads)
         start = self.start_date(group) if existing is None else None
 
+        # Where this household's planned members and income start in the plan.
+        self.planned_from = (len(self.plan.members_new), len(self.plan.incomes_new))
         member_results = [
             self.plan_member(group, row, household, existing, start) for row in group.rows
         ]
@@ -1543,8 +1545,9 @@ class _Planner:
         """The lifting check the status service applies, on the facts the file
         gives (a new household has no assessed guarantees: it fails on them)."""
         on = self.on
-        planned = [m for m in self.plan.members_new if m.household is household]
-        income = next((i for i in self.plan.incomes_new if i.household is household), None)
+        members_from, incomes_from = self.planned_from
+        planned = self.plan.members_new[members_from:]
+        income = next(iter(self.plan.incomes_new[incomes_from:]), None)
         per_capita = None
         if income is not None and income.year == on.year:
             per_capita = (
