@@ -96,9 +96,11 @@ clean:
 # import benchmark creates its own database (tieshagai_bench) on the PG_URL
 # server and drops it afterwards: the database PG_URL names is not touched.
 BENCH_MEMBERS ?= 100000
+# The database the import benchmark creates (another name lets two runs share a server).
+BENCH_DB ?= tieshagai_bench
 
 bench-import: venv
-	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL)
+	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL) --db-name $(BENCH_DB)
 
 # The dashboard benchmark fills its own database (tieshagai_bench_dash) to a
 # county's and then a province's size and prints the dashboard's time beside

@@ -744,6 +744,14 @@ class HouseholdIncome(models.Model):
     transfer_subsidy = money_field(_("其他政策性补贴"), _("种粮补贴、计划生育金、残疾人补贴等"))
     transfer_relief = money_field(_("救助金"), _("民政临时救助等"))
     transfer_other = money_field(_("其他转移性收入"))
+    declared_per_capita = models.DecimalField(
+        _("台账填报的人均纯收入(未分项)"),
+        null=True,
+        blank=True,
+        validators=[NON_NEGATIVE],
+        help_text=_("台账只填了人均纯收入、没有收入分项时的收入数据;有分项时按分项计算,不用此值"),
+        **MONEY,
+    )
     notes = models.TextField(_("备注"), blank=True)
 
     history = HistoricalRecords()
@@ -787,6 +795,15 @@ class HouseholdIncome(models.Model):
     @property
     def net_income(self) -> Decimal:
         return self.components.net_income
+
+    def per_capita(self, size: int) -> Decimal | None:
+        """Per-capita net income over ``size`` members (the declared figure
+        when the record has no components)."""
+        return rules.income_per_capita(self.net_income, size, self.declared_per_capita)
+
+    @property
+    def is_declared_only(self) -> bool:
+        return self.declared_per_capita is not None and not self.net_income
 
 
 class GuaranteeAssessment(models.Model):

@@ -346,7 +346,7 @@ def household_check(
 
     net = income.net_income if income else None
     if income is not None:
-        per_capita = rules.per_capita_income(net, rows.income_size)
+        per_capita = income.per_capita(rows.income_size)
         # Projected income is a look ahead: spread over today's household.
         projected = rules.project_income(net, measure_facts.planned_added_income, size)
     else:
@@ -606,7 +606,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             IncomeRow(
                 income=income,
                 size=size,
-                per_capita=rules.per_capita_income(income.net_income, size),
+                per_capita=income.per_capita(size),
                 poverty_line=lines.get(income.year),
                 edit_url=income_edit(income.year),
             )

@@ -385,6 +385,8 @@ LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 200_000)
 LEDGER_SYNC_ROWS = envint("LEDGER_SYNC_ROWS", 3_000)
 LEDGER_STALE_MINUTES = envint("LEDGER_STALE_MINUTES", 10)
 LEDGER_MAX_ATTEMPTS = envint("LEDGER_MAX_ATTEMPTS", 3)
+# A preview not confirmed within this many hours is shown as abandoned.
+LEDGER_PREVIEW_HOURS = envint("LEDGER_PREVIEW_HOURS", 72)
 
 # Rectification evidence (整改佐证材料): the largest file accepted. The kinds
 # accepted (images, PDF, Office) are checked by content in rectification.filetypes.
