@@ -272,7 +272,7 @@ def find_problems(facts: CensusFacts) -> tuple[Finding, ...]:
             add(Finding(RuleCode.LIFTED_UNSAFE_HOUSE, housing.reason))
         failed = [f for f in (_failed(check, c) for c in GUARANTEE_CRITERIA) if f]
         if failed:
-            detail = ";".join(f"{f.label}:{f.reason}" for f in failed)
+            detail = ";".join(f"{f.failed_label}:{f.reason}" for f in failed)
             add(Finding(RuleCode.LIFTED_GUARANTEE_FAILED, detail))
     if facts.income_recorded and facts.income_size != len(facts.members):
         add(

@@ -18,7 +18,7 @@ from households.selectors import registered_q, status_in_q
 CHECK_CHOICES = [
     ("passes", _("全部达标")),
     ("fails", _("有未达标项")),
-    *((f"fails_{c.value}", _("未达标:%(label)s") % {"label": c.label}) for c in rules.Criterion),
+    *((f"fails_{c.value}", rules.FAILED_LABELS[c]) for c in rules.Criterion),
 ]
 
 

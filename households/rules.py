@@ -542,6 +542,24 @@ class Criterion(TextChoices):
     WATER = "water", gettext_lazy("饮水安全有保障")
 
 
+#: A criterion the household fails, named as failing ("收入未达标", not a red
+#: "收入达标"): in the household list, its filter and the household page.
+FAILED_LABELS = {
+    Criterion.INCOME: gettext_lazy("收入未达标"),
+    Criterion.FOOD: gettext_lazy("不愁吃未达标"),
+    Criterion.CLOTHING: gettext_lazy("不愁穿未达标"),
+    Criterion.EDUCATION: gettext_lazy("义务教育无保障"),
+    Criterion.MEDICAL: gettext_lazy("基本医疗无保障"),
+    Criterion.HOUSING: gettext_lazy("住房安全无保障"),
+    Criterion.WATER: gettext_lazy("饮水安全无保障"),
+}
+
+
+def failed_label(criterion: str) -> str:
+    """``Criterion.INCOME`` → ``"收入未达标"``."""
+    return str(FAILED_LABELS[Criterion(criterion)])
+
+
 @dataclass(frozen=True)
 class MemberFacts:
     name: str
@@ -575,6 +593,15 @@ class CriterionResult:
     label: str
     passed: bool
     reason: str
+
+    @property
+    def failed_label(self) -> str:
+        return failed_label(self.key)
+
+    @property
+    def shown_label(self) -> str:
+        """The label as the check shows it: the criterion, or its failure."""
+        return self.label if self.passed else self.failed_label
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.utils import get_history_model_for_model
 
-from households import rules
+from households import formats, rules
 from households.choices import (
     ENJOYING_POLICY_STATUSES,
     POOR_STATUSES,
@@ -452,13 +452,9 @@ def row_links(name: str, *args) -> Callable[[int], str]:
 
 
 def money_text(value: Decimal | None) -> str:
-    """An amount as ``{{ value|floatformat:2|intcomma }}`` shows it: two
-    decimals rounded half up, thousands separated by commas, ``""`` for None
-    (the two filters cost more than the rest of a table cell)."""
-    if value is None:
-        return ""
-    rounded = Decimal(value).quantize(rules.CENT, rounding=ROUND_HALF_UP)
-    return f"{rounded if rounded else abs(rounded):,.2f}"  # never "-0.00"
+    """An amount in a table cell (``households.formats.amount``): two
+    decimals rounded half up, thousands separated by commas, ``""`` for None."""
+    return formats.amount(value)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def household_change_status(
         if new in LIFTED_STATUSES and old in POOR_STATUSES:
             result = household_check(household=household, on=on)
             if not result.check.passed:
-                failures = ";".join(f"{f.label}:{f.reason}" for f in result.check.failures)
+                failures = ";".join(f"{f.failed_label}:{f.reason}" for f in result.check.failures)
                 raise ValidationError(
                     {"status": STATUS_ERROR_CHECK_FAILED.format(failures=failures)}
                 )

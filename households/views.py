@@ -316,7 +316,9 @@ def household_export(request):
     def rows():
         for h in queryset.iterator(chunk_size=1000):
             per_capita = h.per_capita_income
-            failed = [c.label for c in rules.Criterion if getattr(h, f"fails_{c.value}")]
+            failed = [
+                rules.failed_label(c) for c in rules.Criterion if getattr(h, f"fails_{c.value}")
+            ]
             yield [
                 h.number,
                 h.village.name,

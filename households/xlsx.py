@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from households import xlsx_layout
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,9 +30,12 @@ def neutralise(value):
 
 
 def write_workbook(*, title: str, headers: list[str], rows) -> bytes:
-    """A one-sheet workbook: a bold header row, then ``rows`` (iterables of values)."""
+    """A one-sheet workbook: a bold header row, then ``rows`` (iterables of
+    values), in the common layout (:mod:`households.xlsx_layout`)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    sample, rows = xlsx_layout.sampled(rows)
+    xlsx_layout.lay_out(sheet, widths=xlsx_layout.column_widths(headers, sample))
     bold = Font(bold=True)
     header_cells = []
     for header in headers:

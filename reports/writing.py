@@ -8,7 +8,8 @@ Every figure in the prose is one of the facts; nothing is typed in.
 The structure is the seed report's: 一、基本情况; 二、贫困现状; 三、the year's
 measures by category; 四、the households not lifted and their measures;
 五、问题整改; 六、普查准备. Numbers are written as the report writes them
-(``1347户2829人``, ``12181.5元``, ``59.239万元``).
+(``1347户2829人``), amounts as every page writes them (``12,181.50元``,
+``59.24万元``: households.formats).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from households import formats
 from households.choices import (
     EducationLevel,
     Health,
@@ -28,7 +30,7 @@ from households.choices import (
     Relation,
     RenovationKind,
 )
-from households.rules import incidence_below_exit_threshold
+from households.rules import failed_label, incidence_below_exit_threshold
 from measures.models import ApplicationStatus, Category, Kind
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -36,8 +38,9 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "h2" (section), "h3" (sub-section) or "p" (paragraph)
-    text: str
+    kind: str  # "h2" (section), "h3" (sub-section), "p" (paragraph) or "table"
+    text: str  # a table's caption
+    rows: tuple[tuple[str, ...], ...] = ()  # a table's rows, its header row first
 
 
 @dataclass(frozen=True)
@@ -58,23 +61,16 @@ class WorkReport:
 
 
 def yuan(amount: Decimal | None) -> str:
-    """``Decimal("12181.50")`` → ``"12181.5元"``; no thousands separator, no trailing zeros."""
-    if amount is None:
-        return "—"
-    value = Decimal(amount).quantize(Decimal("0.01"))
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}元"
+    """``Decimal("12181.5")`` → ``"12,181.50元"`` (``households.formats.money``)."""
+    return formats.money(amount)
 
 
 def wan(amount: Decimal | None) -> str:
-    """``Decimal("592390")`` → ``"59.239万元"`` (totals of funds)."""
-    if amount is None:
-        return "—"
-    value = (Decimal(amount) / 10000).quantize(Decimal("0.000001"))
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return f"{text}万元"
+    """``Decimal("592390")`` → ``"59.24万元"`` (totals of funds; ``formats.wan_yuan``);
+    below ten thousand in yuan (``135.00元``, not ``0.01万元``)."""
+    if amount is not None and abs(amount) < formats.TEN_THOUSAND:
+        return formats.money(amount)
+    return formats.wan_yuan(amount)
 
 
 def tally(t) -> str:
@@ -396,10 +392,31 @@ CATEGORY_HEADINGS = {
 }
 
 
+def measures_table(facts) -> Block | None:
+    """The year's measures by category (the dashboard's figures) as a table."""
+    totals = [t for t in facts.category_totals if t.applications]
+    if not totals:
+        return None
+    header = ("类别", "受益户", "受益人(到人)", "措施数", "已完成", "资金(元)")
+    rows = [
+        (
+            str(t.label),
+            str(t.households),
+            str(t.persons),
+            str(t.applications),
+            str(t.completed),
+            formats.amount(t.funds),
+        )
+        for t in totals
+    ]
+    return Block("table", f"{facts.year}年帮扶措施分类汇总(不含已取消)", (header, *rows))
+
+
 def measures_section(facts) -> list[Block]:
     if not facts.scope.whole_town:
         return village_measures(facts)
-    blocks = []
+    table = measures_table(facts)
+    blocks = [table] if table else []
     totals = {t.category: t for t in facts.category_totals}
     n = 0
     for category in Category:
@@ -506,7 +523,7 @@ def household_paragraph(i: int, item, on) -> str:
     else:
         parts.append("本年度收入尚未核算")
     if item.failed:
-        parts.append(f"未达标:{joined([str(c.label) for c in item.failed])}")
+        parts.append(joined([failed_label(c) for c in item.failed]))
     if h.dibao_class:
         parts.append(f"享受{h.dibao_class}类低保")
     if h.attribute in (HouseholdAttribute.TEKUN, HouseholdAttribute.DIBAO_TEKUN):

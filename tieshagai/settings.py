@@ -42,6 +42,9 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = envbool("DEBUG", True)
+# With DEBUG on, users still see the Chinese 404/403/500 pages (the demo shows
+# what users see); USER_ERROR_PAGES=0 brings back Django's debug pages.
+USER_ERROR_PAGES = envbool("USER_ERROR_PAGES", True)
 
 # A development key is only acceptable while DEBUG is on; production must
 # bring its own, so a forgotten variable fails loudly instead of silently
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Records the request's user on every history entry (who changed what).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The users' 404/403/500 pages while DEBUG is on too (USER_ERROR_PAGES).
+    "tieshagai.error_pages.UserErrorPagesMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

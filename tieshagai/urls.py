@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
 from households.views import home
@@ -24,6 +27,11 @@ urlpatterns = [
         "accounts/password_change/done/",
         accounts_views.password_change_done,
         name="password_change_done",
+    ),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     ),
     path("healthz", accounts_views.healthz, name="healthz"),
     path("audit/", include("audit.urls")),

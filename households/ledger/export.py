@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from households import rules
+from households import rules, xlsx_layout
 from households.choices import LIFTED_STATUSES, PovertyStatus, Relation, Sex
 from households.ledger import columns as cols
 from households.ledger.columns import COLUMNS, Column
@@ -164,14 +164,20 @@ def ledger_title(place: str = "") -> str:
     return f"{place or TITLE_PLACEHOLDER}{TITLE_SUFFIX}"
 
 
-def _setup_ledger_sheet(workbook: Workbook, title: str):
-    """The ledger sheet with its title and header written; rows follow."""
+def _setup_ledger_sheet(workbook: Workbook, title: str, sample: Iterable[list] = ()):
+    """The ledger sheet with its title and header written; rows follow.
+
+    ``sample``: the first rows to be written, which the column widths fit.
+    """
     sheet = workbook.create_sheet(LEDGER_SHEET)
     last = get_column_letter(len(COLUMNS))
+    widths = xlsx_layout.column_widths(
+        [c.title for c in COLUMNS], sample, minimum=[_width(c) for c in COLUMNS]
+    )
+    xlsx_layout.lay_out(sheet, widths=widths, header_rows=HEADER_ROW)
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         dimension = sheet.column_dimensions[letter]
-        dimension.width = _width(column)
         if column.kind == cols.ID_NUMBER:
             # Cells typed in later are text too: Excel keeps all 18 digits.
             dimension.number_format = TEXT_FORMAT
@@ -185,7 +191,6 @@ def _setup_ledger_sheet(workbook: Workbook, title: str):
     sheet.merged_cells.add(CellRange(f"A{TITLE_ROW}:{last}{TITLE_ROW}"))
     sheet.row_dimensions[TITLE_ROW].height = 28
     sheet.row_dimensions[HEADER_ROW].height = 30
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
 
     title_cell = WriteOnlyCell(sheet, value=neutralise(title))
     title_cell.font = _TITLE_FONT
@@ -472,8 +477,6 @@ def ledger_export_file(
     workbook = Workbook(write_only=True)
     if place is None:
         place = _place_of(households_queryset)
-    sheet = _setup_ledger_sheet(workbook, ledger_title(place))
-    writer = _RowWriter(sheet, (c.kind for c in COLUMNS))
     households = rows = 0
 
     def counted():
@@ -482,7 +485,10 @@ def ledger_export_file(
             households += 1
             yield facts
 
-    for values in _ledger_rows(counted(), reveal_id_numbers):
+    sample, all_rows = xlsx_layout.sampled(_ledger_rows(counted(), reveal_id_numbers))
+    sheet = _setup_ledger_sheet(workbook, ledger_title(place), sample)
+    writer = _RowWriter(sheet, (c.kind for c in COLUMNS))
+    for values in all_rows:
         sheet.append(writer.cells(values))
         rows += 1
     _write_instructions(workbook)
@@ -628,21 +634,6 @@ def registry_export_file(
     """:func:`registry_export`, with the counts of what was written."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(REGISTRY_SHEET)
-    for index, (title, kind) in enumerate(REGISTRY_COLUMNS, start=1):
-        letter = get_column_letter(index)
-        width = 22 if kind == cols.ID_NUMBER else max(_display_width(title) + 2, 10)
-        sheet.column_dimensions[letter].width = width
-        if kind == cols.ID_NUMBER:
-            sheet.column_dimensions[letter].number_format = TEXT_FORMAT
-    sheet.freeze_panes = "A2"
-    header = []
-    for title, _kind in REGISTRY_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        header.append(cell)
-    sheet.append(header)
-    writer = _RowWriter(sheet, (kind for _title, kind in REGISTRY_COLUMNS))
     households = rows = 0
 
     def counted():
@@ -651,7 +642,25 @@ def registry_export_file(
             households += 1
             yield facts
 
-    for values in _registry_rows(counted(), on, reveal_id_numbers):
+    sample, all_rows = xlsx_layout.sampled(_registry_rows(counted(), on, reveal_id_numbers))
+    widths = xlsx_layout.column_widths(
+        [title for title, _kind in REGISTRY_COLUMNS],
+        sample,
+        minimum=[22 if kind == cols.ID_NUMBER else 10 for _title, kind in REGISTRY_COLUMNS],
+    )
+    xlsx_layout.lay_out(sheet, widths=widths, header_rows=1)
+    for index, (_title, kind) in enumerate(REGISTRY_COLUMNS, start=1):
+        if kind == cols.ID_NUMBER:
+            sheet.column_dimensions[get_column_letter(index)].number_format = TEXT_FORMAT
+    header = []
+    for title, _kind in REGISTRY_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    writer = _RowWriter(sheet, (kind for _title, kind in REGISTRY_COLUMNS))
+    for values in all_rows:
         sheet.append(writer.cells(values))
         rows += 1
     return ExportedFile(content=_save(workbook), households=households, rows=rows)

@@ -95,7 +95,7 @@ def test_lifted_with_failing_guarantees_names_each_of_them():
     f = facts(lifted=True, lifting=lifting(food="未评估", water="不安全"))
     (finding,) = rules.find_problems(f)
     assert finding.code == RuleCode.LIFTED_GUARANTEE_FAILED
-    assert "不愁吃:未评估" in finding.detail and "饮水安全有保障:不安全" in finding.detail
+    assert "不愁吃未达标:未评估" in finding.detail and "饮水安全无保障:不安全" in finding.detail
 
 
 def test_size_differs_from_the_members():

@@ -136,7 +136,7 @@ def test_leader_reads_the_dashboard_follows_a_figure_and_downloads_the_report(
         "截至2020年5月31日,铁沙盖镇未脱贫户3户5人。",
         "王建国(",
         "家庭人口2人",
-        "人均纯收入3500元,未达标:收入达标",
+        "人均纯收入3,500.00元,收入未达标",
     ]
     for phrase in phrases:
         expect(report).to_contain_text(phrase)

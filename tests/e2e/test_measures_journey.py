@@ -142,7 +142,7 @@ def test_programme_applied_in_bulk_then_carried_out_read_and_followed(new_page, 
     expect(mine).to_have_count(1)
     row = helper.locator(f'#my-households tr[data-household="{town.liu.pk}"]')
     expect(row).to_contain_text("刘德福")
-    expect(row.locator(".check-cell .badge.bad")).to_have_text("收入达标")
+    expect(row.locator(".check-cell .badge.bad")).to_have_text("收入未达标")
     expect(row).to_contain_text(f"计划 {PROGRAMME}")
     expect(helper.locator("#my-households")).not_to_contain_text("王建国")
 

@@ -56,8 +56,8 @@ def test_lifting_is_refused_with_the_failing_criteria(household):
             household=household, status=PovertyStatus.LIFTED, on=ON, reason="申请脱贫"
         )
     message = " ".join(excinfo.value.message_dict["status"])
-    assert "住房安全有保障" in message and "危房改造尚未完工" in message
-    assert "收入达标" not in message  # income passes; only failures are listed
+    assert "住房安全无保障" in message and "危房改造尚未完工" in message
+    assert "收入" not in message  # income passes; only failures are listed
     assert status_on(household, ON) == PovertyStatus.NOT_LIFTED
     assert household.status_periods.count() == 1
 

@@ -256,7 +256,7 @@ def test_lifting_is_refused_on_the_page_with_the_failing_criteria(town, client_f
     )
     assert response.status_code == 200
     assert "不符合脱贫标准" in response.content.decode()
-    assert "收入达标" in response.content.decode()
+    assert "收入未达标" in response.content.decode()
     assert household.status_periods.count() == 1
 
 
