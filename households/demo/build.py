@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -202,6 +202,11 @@ class MemberPlan:
     medicine_delivery: bool = False
     post: str = ""  # public-welfare post held
     row: Member | None = None
+
+
+def _fields_of(member: MemberPlan) -> tuple:
+    """What two equal ``MemberPlan`` share: its fields, as a hashable key."""
+    return tuple(getattr(member, f.name) for f in fields(member))
 
 
 @dataclass
@@ -1009,12 +1014,15 @@ class DemoBuilder:
                 )
 
         # 就业: public-welfare posts, held by healthy working-age lifted adults.
+        # (Membership as ``in self.spare_adults`` decides it — by equal fields —
+        # in one set lookup instead of a scan of the list per member.)
+        spare = {_fields_of(a) for a in self.spare_adults}
         workers = [
             (plan, m)
             for plan in lifted
             if not plan.elderly
             for m in plan.members
-            if m in self.spare_adults
+            if _fields_of(m) in spare
             and 25 <= rules.age_on(m.birth_date, self.as_of) <= 58
             and m.labour in (Labour.ORDINARY, Labour.SKILLED, Labour.WEAK)
         ]
