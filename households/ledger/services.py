@@ -557,7 +557,9 @@ def written_count(counts: dict) -> int:
 
 def _lock_households(parsed: ParsedLedger) -> None:
     """Lock the file's existing households (in primary-key order: no deadlock
-    between two imports), so no one changes them between plan and write."""
+    between two imports), so no one changes them between plan and write:
+    by 户编号, and for rows without one by the members' ID numbers (the
+    households the planner matches them to)."""
     numbers = sorted(
         {str(row.values["number"]).strip() for row in parsed.rows if row.values.get("number")}
     )
@@ -565,6 +567,21 @@ def _lock_households(parsed: ParsedLedger) -> None:
         list(
             Household.objects.select_for_update()
             .filter(among("number", chunk))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    ids = sorted(
+        {
+            row.values["id_number"]
+            for row in parsed.rows
+            if not row.values.get("number") and isinstance(row.values.get("id_number"), str)
+        }
+    )
+    for chunk in chunked(ids):
+        households = Member.objects.filter(among("id_number", chunk)).values("household_id")
+        list(
+            Household.objects.select_for_update()
+            .filter(pk__in=households)
             .order_by("pk")
             .values_list("pk", flat=True)
         )

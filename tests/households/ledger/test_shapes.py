@@ -329,7 +329,7 @@ def export_of_the_village(*, reveal=False) -> bytes:
     ).content
 
 
-def test_masked_export_uploaded_unchanged_changes_nothing(ledger_town):
+def test_masked_export_uploaded_unchanged_changes_nothing(ledger_town, client_for):
     content = export_of_the_village()
     cells = [str(c) for row in load_workbook(io.BytesIO(content)).active.values for c in row]
     assert sum("********" in c for c in cells) == 2  # both members' ID numbers masked
@@ -337,6 +337,8 @@ def test_masked_export_uploaded_unchanged_changes_nothing(ledger_town):
     assert record.preview["errors"] == [], record.preview["errors"][:3]
     assert record.preview["changes"] == [] and record.counts["households"]["unchanged"] == 1
     assert record.counts["members"]["unchanged"] == 2
+    page = client_for("cadre").get(reverse("ledger:detail", kwargs={"pk": record.pk}))
+    assert "无变化" in page.content.decode()
 
 
 def test_a_masked_id_that_matches_no_member_is_the_masked_error(ledger_town):
