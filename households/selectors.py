@@ -672,6 +672,8 @@ def _display(record, field: str) -> str:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return formats.amount(value)
     return str(value)
 
 
