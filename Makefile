@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke backup
+.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke replica-check backup
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
 	@echo "make smoke          production smoke test: gunicorn + PostgreSQL + collected static files"
+	@echo "make replica-check  a PostgreSQL primary and streaming replica: which pages read which server"
 	@echo "make backup         back up the database and uploads into backups/ (deploy/backup.sh)"
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
 	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
@@ -42,14 +43,18 @@ run: venv
 	$(PY) manage.py ledger_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	AS_OF_DATE=$${AS_OF_DATE:-2020-05-31} $(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel, one worker per core (pytest-xdist); the 15 slowest tests are
+# printed at the end.
+PYTEST := $(PY) -m pytest -n auto --durations=15
+
 test: venv
-	$(PY) -m pytest
+	$(PYTEST)
 
 test-sqlite: venv
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PYTEST)
 
 test-postgres: venv
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PYTEST)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -71,6 +76,11 @@ check-deploy: venv
 smoke: venv
 	PG_SERVER=$$(echo "$(PG_URL)" | sed 's|/[^/]*$$||') deploy/smoke.sh
 
+# A primary and a streaming replica of its own (temporary directories, free
+# ports): which pages read which server (deploy/replica_check.sh).
+replica-check: venv
+	deploy/replica_check.sh
+
 backup: venv
 	deploy/backup.sh
 
@@ -86,9 +96,11 @@ clean:
 # import benchmark creates its own database (tieshagai_bench) on the PG_URL
 # server and drops it afterwards: the database PG_URL names is not touched.
 BENCH_MEMBERS ?= 100000
+# The database the import benchmark creates (another name lets two runs share a server).
+BENCH_DB ?= tieshagai_bench
 
 bench-import: venv
-	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL)
+	$(PY) bench/bench_import.py --members $(BENCH_MEMBERS) --database-url $(PG_URL) --db-name $(BENCH_DB)
 
 # The dashboard benchmark fills its own database (tieshagai_bench_dash) to a
 # county's and then a province's size and prints the dashboard's time beside

@@ -157,6 +157,12 @@ class HouseholdCheck(models.Model):
         verbose_name=_("核查人"),
     )
     checked_on = models.DateField(_("核查日期"), null=True, blank=True)
+    submitted_at = models.DateTimeField(
+        _("提交时间"),
+        null=True,
+        blank=True,
+        help_text=_("最近一次提交核查的时间:待审核队列按它先到先审"),
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,

@@ -15,13 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from census import quality, rules
 from census.models import CensusStaff, CheckStatus, GroupMember, HouseholdCheck, WorkingGroup
 from census.rules import RuleCode
 from households.choices import LIFTED_STATUSES, REGISTERED_STATUSES, Relation
-from households.models import INCOME_MONEY_FIELDS, Household, Member, Village
+from households.models import (
+    BY_VILLAGE_ORDER,
+    INCOME_MONEY_FIELDS,
+    VILLAGE_ORDER,
+    Household,
+    Member,
+    Village,
+)
 from households.selectors import (
     household_check,
     household_size_on,
@@ -143,7 +150,7 @@ def census_progress(
     never more with more households.
     """
     if villages is None:
-        villages = Village.objects.order_by("name")
+        villages = Village.objects.order_by(*VILLAGE_ORDER)
     villages = list(villages)
     households = Household.objects.filter(village__in=[v.pk for v in villages])
     counts = _progress_counts(households, on)
@@ -272,7 +279,7 @@ def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
     known = {g.pk for g in groups}
     roots = [g for g in groups if g.parent_id is None or g.parent_id not in known]
     if villages is None:
-        villages = Village.objects.order_by("name")
+        villages = Village.objects.order_by(*VILLAGE_ORDER)
     villages = list(villages)
     staff = list(CensusStaff.objects.select_related("village", "user").order_by("name"))
     by_village: dict[int, list[CensusStaff]] = {}
@@ -291,8 +298,9 @@ def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
 # --------------------------------------------------------------------------
 
 
-def _head_name():
-    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
+def _head_name(household: str = "pk"):
+    """The head's name, as a subquery on ``household`` (the household's key)."""
+    head = Member.objects.filter(household=OuterRef(household), relation=Relation.HEAD).order_by(
         "left_on", "pk"
     )
     return Subquery(head.values("name")[:1])
@@ -491,6 +499,30 @@ def census_household_page(*, household: Household, on: date) -> CensusHouseholdP
 
 
 # --------------------------------------------------------------------------
+# The reviewers' queue
+# --------------------------------------------------------------------------
+
+
+def review_queue(*, households, village: Village | None = None):
+    """The checks waiting for review (已核查待审核) among ``households``, oldest
+    submission first: what a reviewer works through, first come first served.
+
+    One query with the household, its village and group, the head's name and
+    the submitting account (for a page of the queue).
+    """
+    if village is not None:
+        households = households.filter(village=village)
+    return (
+        HouseholdCheck.objects.filter(
+            status=CheckStatus.CHECKED, household__in=households.values("pk")
+        )
+        .select_related("household__village", "household__group", "submitted_by", "enumerator")
+        .annotate(head_name=_head_name("household"))
+        .order_by(F("submitted_at").asc(nulls_first=True), "checked_on", "pk")
+    )
+
+
+# --------------------------------------------------------------------------
 # The census base table (export)
 # --------------------------------------------------------------------------
 
@@ -511,7 +543,7 @@ def base_table_households(*, households, on: date):
         )
         .annotate(head_name=_head_name())
     )
-    return queryset.order_by("village__name", "number")
+    return queryset.order_by(*BY_VILLAGE_ORDER, "number")
 
 
 def base_table_members(*, households, on: date) -> dict[int, list[Member]]:

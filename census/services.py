@@ -103,6 +103,7 @@ def household_check_submit(
         check.status = _workflow(check.status, rules.CheckAction.SUBMIT)
         check.checklist = checklist
         check.checked_on = today
+        check.submitted_at = timezone.now()
         check.submitted_by = user
         check.enumerator = _staff(user, CensusStaff.Role.ENUMERATOR)
         # A new submission waits for a new review.

@@ -7,6 +7,7 @@ app_name = "census"
 urlpatterns = [
     path("", views.progress, name="progress"),
     path("organisation/", views.organisation, name="organisation"),
+    path("queue/", views.queue, name="queue"),
     path("villages/<int:pk>/", views.village, name="village"),
     path("villages/<int:pk>/worklist/", views.worklist, name="worklist"),
     path("households/<int:pk>/", views.household, name="household"),

@@ -35,7 +35,7 @@ from census.filters import VillageFilterForm
 from census.forms import ChecklistForm, ReviewForm
 from census.models import CheckStatus
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.models import Village
+from households.models import VILLAGE_ORDER, Village
 from households.selectors import as_of_from, status_on
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def progress(request):
     """Progress per village of the user's scope, and the total, as of the date."""
     _require_access(request)
     on = as_of_from(request)
-    villages = selectors.census_villages(request.user).order_by("name")
+    villages = selectors.census_villages(request.user).order_by(*VILLAGE_ORDER)
     rows = selectors.census_progress(on=on, villages=villages)
     return render(
         request,
@@ -166,7 +166,7 @@ def progress(request):
 
 def organisation(request):
     _require_access(request)
-    villages = selectors.census_villages(request.user).order_by("name")
+    villages = selectors.census_villages(request.user).order_by(*VILLAGE_ORDER)
     return render(
         request,
         "census/organisation.html",
@@ -174,6 +174,43 @@ def organisation(request):
             "org": selectors.organisation(villages=villages),
             "can_admin": request.user.is_staff
             and request.user.has_perm("census.change_workinggroup"),
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# The reviewers' queue
+# --------------------------------------------------------------------------
+
+
+def queue(request):
+    """The checks waiting for review (待审核), oldest submission first, of the
+    user's scope; ``?village=`` narrows it to one village (404 outside the scope)."""
+    _require_access(request)
+    on = as_of_from(request)
+    villages = list(selectors.census_villages(request.user).order_by(*VILLAGE_ORDER))
+    place = None
+    value = request.GET.get("village", "")
+    if value:
+        place = next((v for v in villages if str(v.pk) == value), None)
+        if place is None:
+            raise Http404(ERROR_NO_VILLAGE)
+    checks = selectors.review_queue(
+        households=selectors.census_households(request.user), village=place
+    )
+    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "census/queue.html",
+        {
+            "on": on,
+            "page": page,
+            "query": query.urlencode(),
+            "villages": villages,
+            "village": place,
+            "can_review": request.user.has_perm(REVIEW_PERMISSION),
         },
     )
 

@@ -22,6 +22,33 @@ CHECK_CHOICES = [
 ]
 
 
+#: The shortest part of an ID number searched for (fewer digits match too much).
+ID_SEARCH_MIN_LENGTH = 4
+_ID_CHARACTERS = frozenset("0123456789X")
+
+
+def id_number_search_q(value: str, *, reveal: bool) -> Q:
+    """Members whose ID number matches ``value`` (normalised): the whole number,
+    or a part of it of at least ``ID_SEARCH_MIN_LENGTH`` characters.
+
+    A user who may see full numbers finds any part. Others find only parts
+    they see on the page anyway (the first 6 and last 4 characters of the
+    masked number): a search must not tell them the hidden birth date digit
+    by digit.
+    """
+    exact = Q(id_number=value)
+    if len(value) < ID_SEARCH_MIN_LENGTH or not set(value) <= _ID_CHARACTERS:
+        return exact
+    if reveal:
+        return exact | Q(id_number__contains=value)
+    visible = exact
+    if len(value) <= 6:
+        visible |= Q(id_number__startswith=value)
+    if len(value) <= 4:
+        visible |= Q(id_number__endswith=value)
+    return visible
+
+
 class HouseholdFilter(django_filters.FilterSet):
     """Filters for ``Household.objects.visible_to(user)``; the queryset given is already scoped.
 
@@ -29,7 +56,11 @@ class HouseholdFilter(django_filters.FilterSet):
     and check filters.
     """
 
-    q = django_filters.CharFilter(label=_("搜索"), method="filter_search")
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(attrs={"placeholder": _("户编号、姓名或身份证号(可输入一部分)")}),
+    )
     village = django_filters.ModelChoiceFilter(label=_("行政村"), queryset=Village.objects.none())
     group = django_filters.ModelChoiceFilter(
         label=_("村民小组"), queryset=VillagerGroup.objects.none()
@@ -59,9 +90,12 @@ class HouseholdFilter(django_filters.FilterSet):
         model = Household
         fields = ["q", "village", "group", "status", "attribute", "dibao_class", "cause"]
 
-    def __init__(self, *args, on: date, villages, whole_registry: bool = False, **kwargs):
+    def __init__(
+        self, *args, on: date, villages, whole_registry: bool = False, reveal=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.on = on
+        self.reveal = reveal
         self.filters["village"].queryset = villages
         groups = VillagerGroup.objects.filter(village__in=villages).select_related("village")
         # The groups offered are those of the chosen village. Someone who sees
@@ -92,10 +126,10 @@ class HouseholdFilter(django_filters.FilterSet):
         if not value:
             return queryset
         normalised = rules.normalize_id_number(value)
-        members = Member.objects.filter(Q(name__contains=value) | Q(id_number=normalised))
-        return queryset.filter(
-            Q(number__startswith=value) | Q(pk__in=members.values("household_id"))
+        members = Member.objects.filter(
+            Q(name__contains=value) | id_number_search_q(normalised, reveal=self.reveal)
         )
+        return queryset.filter(Q(number__contains=value) | Q(pk__in=members.values("household_id")))
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_in_q(self.on, [value]))

@@ -111,6 +111,41 @@ class MemberLeaveForm(VersionedForm):
     )
 
 
+class MemberCorrectionForm(VersionedForm):
+    """The administrator's correction of a join or leave entered by mistake:
+    an empty leave date undoes the leave."""
+
+    joined_on = forms.DateField(label=_("入户日期"), widget=DATE_WIDGET)
+    join_reason = forms.ChoiceField(
+        label=_("入户原因"), choices=Member._meta.get_field("join_reason").choices
+    )
+    left_on = forms.DateField(
+        label=_("减员日期"),
+        widget=DATE_WIDGET,
+        required=False,
+        help_text=_("清空减员日期即撤销减员(误录的减员),该成员恢复为在册成员"),
+    )
+    leave_reason = forms.ChoiceField(
+        label=_("减员原因"),
+        choices=[("", "—"), *Member._meta.get_field("leave_reason").choices],
+        required=False,
+    )
+    correction_reason = forms.CharField(
+        label=_("更正原因"),
+        # The change history keeps 100 characters of a reason.
+        max_length=90,
+        help_text=_("说明为什么更正(如:误录减员、日期录错),记入修改记录和审计记录"),
+    )
+
+
+class StatusUndoForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=90,
+        help_text=_("说明为什么撤销(如:误录、日期或状态选错),记入修改记录和审计记录"),
+    )
+
+
 class IncomeForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

@@ -93,6 +93,13 @@ class Town(models.Model):
         return self.name
 
 
+#: Villages in the town's own order (``Village.number``): every list, filter,
+#: dashboard, census page and export orders by it.
+VILLAGE_ORDER = ("town", "number", "name")
+#: The same order for rows of a village (households, problems...).
+BY_VILLAGE_ORDER = tuple(f"village__{name}" for name in VILLAGE_ORDER)
+
+
 class Village(models.Model):
     """An administrative village (行政村) and its poor-village status."""
 
@@ -100,6 +107,11 @@ class Village(models.Model):
         Town, models.PROTECT, related_name="villages", verbose_name=_("所属镇")
     )
     name = models.CharField(_("村名"), max_length=50)
+    number = models.PositiveSmallIntegerField(
+        _("排列序号"),
+        default=0,
+        help_text=_("本村在本镇的排列顺序(镇里报表的顺序);所有列表、筛选、看板和导出都按它排列"),
+    )
     code = models.CharField(_("区划代码"), max_length=12, blank=True)
     poor_village_kind = models.CharField(
         _("贫困村类型"),
@@ -120,7 +132,8 @@ class Village(models.Model):
     class Meta:
         verbose_name = _("行政村")
         verbose_name_plural = _("行政村")
-        ordering = ["town", "name"]
+        # The town's own order (VILLAGE_ORDER), never the alphabet.
+        ordering = ["town", "number", "name"]
         constraints = [
             models.UniqueConstraint(fields=["town", "name"], name="village_unique_name"),
             models.CheckConstraint(
@@ -400,6 +413,10 @@ class Household(models.Model):
             ("view_all_households", _("查看全镇所有村的户")),
             ("reveal_id_number", _("查看完整身份证号(留痕)")),
             ("export_households", _("导出户信息")),
+            (
+                "correct_records",
+                _("更正误录的成员增减员和贫困状态变更(须填写更正原因,留痕)"),
+            ),
         ]
 
     def __str__(self):
@@ -727,6 +744,14 @@ class HouseholdIncome(models.Model):
     transfer_subsidy = money_field(_("其他政策性补贴"), _("种粮补贴、计划生育金、残疾人补贴等"))
     transfer_relief = money_field(_("救助金"), _("民政临时救助等"))
     transfer_other = money_field(_("其他转移性收入"))
+    declared_per_capita = models.DecimalField(
+        _("台账填报的人均纯收入(未分项)"),
+        null=True,
+        blank=True,
+        validators=[NON_NEGATIVE],
+        help_text=_("台账只填了人均纯收入、没有收入分项时的收入数据;有分项时按分项计算,不用此值"),
+        **MONEY,
+    )
     notes = models.TextField(_("备注"), blank=True)
 
     history = HistoricalRecords()
@@ -770,6 +795,15 @@ class HouseholdIncome(models.Model):
     @property
     def net_income(self) -> Decimal:
         return self.components.net_income
+
+    def per_capita(self, size: int) -> Decimal | None:
+        """Per-capita net income over ``size`` members (the declared figure
+        when the record has no components)."""
+        return rules.income_per_capita(self.net_income, size, self.declared_per_capita)
+
+    @property
+    def is_declared_only(self) -> bool:
+        return self.declared_per_capita is not None and not self.net_income
 
 
 class GuaranteeAssessment(models.Model):

@@ -2,8 +2,8 @@
 
 A value typed or pasted into a URL is never trusted: a date or a year outside
 the range the registry can mean (2000–2100) is brought into it with a Chinese
-message on the page, a value that is no date or year is replaced by the
-default with a message, and nothing of it reaches a query unchecked
+message on the page (a year outside it is replaced by the page's default
+year, as is a value that is no date or year), and nothing of it reaches a query unchecked
 (``?on=9999-12-30`` once made the dashboard count one column per year).
 """
 
@@ -61,18 +61,17 @@ def as_of_from(request) -> date:
 
 
 def year_from(request, default: int) -> int:
-    """``?year=YYYY`` (2000–2100), else ``default``."""
+    """``?year=YYYY`` (2000–2100), else ``default`` (with a message if one was given)."""
     value = request.GET.get("year", "").strip()
     if not value:
         return default
     if not (value.isascii() and value.isdigit()) or len(value) > 6:
         _warn(request, YEAR_ERROR_INVALID.format(value=value[:40], used=default))
         return default
-    year = int(value)
-    used = min(max(year, YEAR_MIN), YEAR_MAX)
-    if used != year:
-        _warn(request, YEAR_ERROR_RANGE.format(low=YEAR_MIN, high=YEAR_MAX, used=used))
-    return used
+    if not valid_year(int(value)):
+        _warn(request, YEAR_ERROR_RANGE.format(low=YEAR_MIN, high=YEAR_MAX, used=default))
+        return default
+    return int(value)
 
 
 #: The largest id a database column holds (a signed 64-bit integer).

@@ -31,12 +31,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 from operator import mul
 from types import MappingProxyType
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from stdnum import numdb
 
 from households.choices import (
     LIFTED_STATUSES,
@@ -72,6 +74,11 @@ ID_ERROR_SCIENTIFIC = gettext_lazy(
 ID_ERROR_BIRTH_DATE = gettext_lazy("身份证号中的出生日期{value}无效")
 ID_ERROR_FUTURE_BIRTH = gettext_lazy("身份证号中的出生日期{value}晚于今天,请核对")
 ID_ERROR_CHECK_DIGIT = gettext_lazy("身份证号校验位错误:应为{expected},实际为{actual},请核对号码")
+ID_ERROR_REGION = gettext_lazy("身份证号前6位“{code}”不是任何时期的县级行政区划代码,请核对号码")
+ID_NOTE_REGION_YEAR = gettext_lazy(
+    "身份证号前6位“{code}”({county})在出生年份{year}年不是现行代码;"
+    "号码是登记时按当时的代码编制的,仅作提示"
+)
 
 # Characters that are not whitespace to ``str.split`` but arrive with pasted
 # text: zero-width space / non-joiner / joiner, word joiner, byte-order mark.
@@ -147,7 +154,8 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumberInfo:
 
     Checks, in this order: not a spreadsheet number (scientific notation or a
     decimal point), 18 characters, 17 digits then a digit or ``X``, a real
-    birth date from 1900 up to ``today``, and the check digit. Raises
+    birth date from 1900 up to ``today``, the check digit, and a region code
+    that was a county-level code at some time (:func:`id_region`). Raises
     :class:`IdNumberError` with the first problem found.
 
     ``today`` defaults to :meth:`date.today`; callers inside Django should
@@ -190,8 +198,85 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumberInfo:
             actual=actual,
         )
 
+    if id_region(number) is None:
+        raise IdNumberError("region", ID_ERROR_REGION.format(code=number[:6]), region=number[:6])
+
     sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
     return IdNumberInfo(number=number, region_code=number[:6], birth_date=birth_date, sex=sex)
+
+
+@dataclass(frozen=True)
+class IdRegion:
+    """The administrative division (GB/T 2260) of an ID number's first six digits.
+
+    ``counties`` holds every name the code has had, each with the years it
+    was in force (``None`` = open), as python-stdnum's bundled county data
+    records them: 150927 is 察哈尔右翼中旗 from 2003 on (152627 before).
+    """
+
+    code: str
+    province: str
+    counties: tuple[tuple[int | None, int | None, str], ...]
+
+    def in_force(self, year: int) -> bool:
+        """Whether one of the code's names was in force in ``year``."""
+        return any(
+            (start is None or year >= start) and (end is None or year <= end)
+            for start, end, _name in self.counties
+        )
+
+    @property
+    def name(self) -> str:
+        """The latest name, with the province: "内蒙古自治区察哈尔右翼中旗"."""
+        county = self.counties[-1][2] if self.counties else ""
+        return self.province + county if county != self.province else county
+
+
+_PERIOD = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
+
+
+@lru_cache(maxsize=8192)
+def id_region(code: str) -> IdRegion | None:
+    """The division of ``code`` (an ID number or its first six digits), or
+    ``None`` if the code was never a county-level code.
+
+    Uses python-stdnum's county table (``stdnum.cn.loc``, the history of GB/T
+    2260), the table ``stdnum.cn.ric`` checks against. Unlike
+    ``ric.validate``, a code is *not* refused because it was not in force in
+    the birth year: a number is assigned at registration, often years after
+    birth (150927 exists only since 2003, yet people of this county born in
+    the 1950s carry it). :func:`id_region_note` says so, as a note.
+    """
+    code = code[:6]
+    if len(code) != 6 or not code.isdigit():
+        return None
+    province, counties = "", []
+    for _part, props in numdb.get("cn/loc").info(code):
+        province = props.get("province", province)
+        for entry in props.get("county", "").split(","):
+            if not entry:
+                continue
+            match = _PERIOD.match(entry)
+            if match is None:
+                counties.append((None, None, entry))
+            else:
+                start, end, name = match.groups()
+                counties.append((int(start) if start else None, int(end) if end else None, name))
+    if not counties:
+        return None
+    return IdRegion(code=code, province=province, counties=tuple(counties))
+
+
+def id_region_note(number: str) -> str:
+    """A note (never an error) when the region code of a valid ``number`` was
+    not in force in its holder's birth year; ``""`` otherwise."""
+    region = id_region(number)
+    if region is None or len(number) < 14 or not number[6:10].isdigit():
+        return ""
+    year = int(number[6:10])
+    if region.in_force(year):
+        return ""
+    return ID_NOTE_REGION_YEAR.format(code=region.code, county=region.name, year=year)
 
 
 def is_valid_id_number(raw: str, *, today: date | None = None) -> bool:
@@ -345,6 +430,17 @@ def per_capita_income(net_income: Decimal, household_size: int) -> Decimal | Non
     with localcontext() as ctx:
         ctx.prec = 28
         return (amount / Decimal(household_size)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def income_per_capita(
+    net_income: Decimal, household_size: int, declared: Decimal | None = None
+) -> Decimal | None:
+    """The per-capita figure of an income record: computed from its components,
+    or, for a record with no components (a ledger that gave only 人均纯收入),
+    the declared figure."""
+    if declared is not None and not net_income:
+        return _money(declared, "declared")
+    return per_capita_income(net_income, household_size)
 
 
 def income_margin(per_capita: Decimal, line: Decimal) -> Decimal:

@@ -354,7 +354,7 @@ def household_check(
 
     net = income.net_income if income else None
     if income is not None:
-        per_capita = rules.per_capita_income(net, rows.income_size)
+        per_capita = income.per_capita(rows.income_size)
         # Projected income is a look ahead: spread over today's household.
         projected = rules.project_income(net, measure_facts.planned_added_income, size)
     else:
@@ -474,6 +474,7 @@ class MemberRow:
     edit_url: str = ""
     leave_url: str = ""
     reveal_url: str = ""
+    correct_url: str = ""
 
     @property
     def labels(self) -> Labels:
@@ -540,6 +541,8 @@ class HistoryEntry:
     what: str
     action: str
     changes: list[tuple[str, str, str]]
+    #: Why (a correction's reason, an import's name), when the writer said.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -580,6 +583,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
     member_edit = row_links("households:member_edit", household.pk)
     member_leave = row_links("households:member_leave", household.pk)
     member_reveal = row_links("households:reveal_id", household.pk)
+    member_correct = row_links("households:member_correct", household.pk)
     rows = [
         MemberRow(
             member=m,
@@ -588,6 +592,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             edit_url=member_edit(m.pk),
             leave_url=member_leave(m.pk),
             reveal_url=member_reveal(m.pk),
+            correct_url=member_correct(m.pk),
         )
         for m in members
     ]
@@ -606,7 +611,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             IncomeRow(
                 income=income,
                 size=size,
-                per_capita=rules.per_capita_income(income.net_income, size),
+                per_capita=income.per_capita(size),
                 poverty_line=lines.get(income.year),
                 edit_url=income_edit(income.year),
             )
@@ -752,6 +757,7 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
                     what=f"{label} {name_of(record)}".strip(),
                     action=actions.get(record.history_type, record.history_type),
                     changes=changes,
+                    reason=record.history_change_reason or "",
                 )
             )
     entries.sort(key=lambda e: e.when, reverse=True)

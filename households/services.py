@@ -12,6 +12,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
@@ -111,6 +112,60 @@ def household_change_status(
         )
 
 
+#: What simple_history keeps of a change reason (its default column).
+HISTORY_REASON_LENGTH = 100
+STATUS_ERROR_NOTHING_TO_UNDO = _("该户只有识别建档时的状态,没有可撤销的状态变更")
+STATUS_ERROR_UNDO_REASON = _("请填写撤销原因(如:误录、日期或状态选错),撤销将记入修改记录")
+STATUS_ERROR_UNDO_CHECK_FAILED = _(
+    "撤销后该户将恢复为“{status}”,但该户在{date}不符合脱贫标准,不能恢复:{failures}"
+)
+
+
+def household_status_undo(
+    *, household: Household, reason: str, user=None, expected_version: int | None = None
+) -> HouseholdStatusPeriod:
+    """Undo the household's last status change, entered by mistake.
+
+    The current period is removed and the one before it is open again; the
+    removal and its reason stay in the change history and the audit trail.
+    Going back to a lifted status passes the lifting check as a change to it
+    would: undoing is never a way round the standard. Returns the period now
+    current.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": STATUS_ERROR_UNDO_REASON})
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        if expected_version is not None:
+            _claim_version(household, expected_version)
+        periods = list(household.status_periods.order_by("-valid_from")[:2])
+        if len(periods) < 2 or periods[0].valid_to is not None:
+            raise ValidationError(STATUS_ERROR_NOTHING_TO_UNDO)
+        current, previous = periods
+        restored = PovertyStatus(previous.status)
+        if restored in LIFTED_STATUSES and PovertyStatus(current.status) in POOR_STATUSES:
+            result = household_check(household=household, on=current.valid_from)
+            if not result.check.passed:
+                failures = ";".join(f"{f.label}:{f.reason}" for f in result.check.failures)
+                raise ValidationError(
+                    STATUS_ERROR_UNDO_CHECK_FAILED.format(
+                        status=restored.label, date=current.valid_from, failures=failures
+                    )
+                )
+        why = f"撤销误录的状态变更:{reason}"[:HISTORY_REASON_LENGTH]
+        current._change_reason = why
+        if user is not None:
+            current._history_user = user
+        current.delete()
+        previous.valid_to = None
+        previous._change_reason = why
+        if user is not None:
+            previous._history_user = user
+        previous.save(update_fields=["valid_to"])
+        return previous
+
+
 # --------------------------------------------------------------------------
 # Edits, guarded against concurrent changes
 # --------------------------------------------------------------------------
@@ -177,12 +232,24 @@ def member_save(*, member: Member, expected_version: int, user=None) -> Member:
 
 
 MEMBER_ERROR_ALREADY_LEFT = _("该成员已于{date}减员")
+MEMBER_ERROR_LEAVE_IN_FUTURE = _("减员日期({date})不能晚于今天({today}):减员在发生之后登记")
+MEMBER_ERROR_JOIN_IN_FUTURE = _("入户日期({date})不能晚于今天({today})")
+
+
+def _refuse_future(field: str, value: date | None, message) -> None:
+    today = timezone.localdate()
+    if value is not None and value > today:
+        raise ValidationError({field: message.format(date=value, today=today)})
 
 
 def member_leave(
     *, member: Member, left_on: date, reason: str, expected_version: int, user=None
 ) -> Member:
-    """Record that a member left the household on ``left_on`` (never a deletion)."""
+    """Record that a member left the household on ``left_on`` (never a deletion).
+
+    A leave is recorded once it happened: a date after today is refused.
+    """
+    _refuse_future("left_on", left_on, MEMBER_ERROR_LEAVE_IN_FUTURE)
     with transaction.atomic():
         _claim_version(member.household, expected_version)
         if member.left_on:
@@ -192,6 +259,65 @@ def member_leave(
         if reason == LeaveReason.DEATH and not member.deceased_on:
             member.deceased_on = left_on
         member.full_clean()
+        member.save()
+    return member
+
+
+CORRECTION_ERROR_NO_REASON = _("请填写更正原因(如:误录减员、日期录错),更正将记入修改记录")
+CORRECTION_ERROR_UNCHANGED = _("入户和减员记录没有变化")
+CORRECTION_ERROR_LEAVE_REASON = _("填写了减员日期,须选择减员原因")
+
+
+def member_membership_correct(
+    *,
+    member: Member,
+    joined_on: date,
+    join_reason: str,
+    left_on: date | None,
+    leave_reason: str,
+    correction_reason: str,
+    expected_version: int,
+    user=None,
+) -> Member:
+    """Correct a member's join or leave entered by mistake (the administrator's).
+
+    ``left_on=None`` undoes a leave: the member is present again. The
+    correction's reason goes into the change history (and so into the audit
+    trail) beside the old and new values; the member's other fields and the
+    household's other records are untouched. The same rules as for a new
+    entry hold: dates not in the future, a leave not before the join, one
+    present member per ID number.
+    """
+    correction_reason = correction_reason.strip()
+    if not correction_reason:
+        raise ValidationError({"correction_reason": CORRECTION_ERROR_NO_REASON})
+    _refuse_future("joined_on", joined_on, MEMBER_ERROR_JOIN_IN_FUTURE)
+    _refuse_future("left_on", left_on, MEMBER_ERROR_LEAVE_IN_FUTURE)
+    if left_on is None:
+        leave_reason = ""
+    elif not leave_reason:
+        raise ValidationError({"leave_reason": CORRECTION_ERROR_LEAVE_REASON})
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = (member.joined_on, member.join_reason, member.left_on, member.leave_reason)
+        if before == (joined_on, join_reason, left_on, leave_reason):
+            raise ValidationError(CORRECTION_ERROR_UNCHANGED)
+        _claim_version(member.household, expected_version)
+        if (
+            member.leave_reason == LeaveReason.DEATH
+            and member.deceased_on == member.left_on
+            and leave_reason != LeaveReason.DEATH
+        ):
+            # The death date came with the leave (member_leave): it goes with it.
+            member.deceased_on = None
+        member.joined_on, member.join_reason = joined_on, join_reason
+        member.left_on, member.leave_reason = left_on, leave_reason
+        if leave_reason == LeaveReason.DEATH and not member.deceased_on:
+            member.deceased_on = left_on
+        member.full_clean()
+        member._change_reason = f"更正:{correction_reason}"[:HISTORY_REASON_LENGTH]
+        if user is not None:
+            member._history_user = user
         member.save()
     return member
 

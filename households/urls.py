@@ -21,6 +21,12 @@ urlpatterns = [
         name="member_leave",
     ),
     path(
+        "households/<int:pk>/members/<int:member_pk>/correct/",
+        views.member_correct,
+        name="member_correct",
+    ),
+    path("households/<int:pk>/status/undo/", views.status_undo, name="status_undo"),
+    path(
         "households/<int:pk>/members/<int:member_pk>/reveal/",
         views.reveal_id_number,
         name="reveal_id",

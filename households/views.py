@@ -39,12 +39,16 @@ from households.forms import (
     GuaranteeForm,
     HouseholdForm,
     IncomeForm,
+    MemberCorrectionForm,
     MemberForm,
     MemberLeaveForm,
     StatusForm,
+    StatusUndoForm,
     save_or_report,
 )
 from households.models import (
+    BY_VILLAGE_ORDER,
+    VILLAGE_ORDER,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -59,8 +63,8 @@ PAGE_SIZE = 50
 SORTS = {
     "number": ("number",),
     "-number": ("-number",),
-    "village": ("village__name", "number"),
-    "-village": ("-village__name", "-number"),
+    "village": (*BY_VILLAGE_ORDER, "number"),
+    "-village": (*(f"-{f}" for f in BY_VILLAGE_ORDER), "-number"),
     "head": ("head_name", "number"),
     "-head": ("-head_name", "-number"),
     "income": ("per_capita_income", "number"),
@@ -144,14 +148,13 @@ def annotate_failures(queryset, *, on: date):
 
 
 def home(request):
-    user = request.user
-    if user.has_perm("households.view_all_households"):
-        return redirect("households:overview")
-    villages = list(visible_villages(user).distinct()[:2])
-    if len(villages) == 1:
-        return redirect(f"{reverse('households:list')}?{urlencode({'village': villages[0].pk})}")
-    if villages or Household.objects.visible_to(user).exists():
-        return redirect("households:list")
+    """Each role lands on its work (``accounts.landing``); an account without
+    any scope is told so, and whom to ask."""
+    from accounts.landing import landing_url
+
+    url = landing_url(request.user)
+    if url:
+        return redirect(url)
     return render(request, "households/no_scope.html")
 
 
@@ -161,7 +164,7 @@ def overview(request):
     from reports.caching import computed
 
     on = selectors.as_of_from(request)
-    villages = list(visible_villages(request.user).distinct().order_by("pk"))
+    villages = list(visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER))
     ids = "-".join(str(v.pk) for v in villages)
     figures = computed(
         f"households:overview:{ids}:{on.isoformat()}",
@@ -210,8 +213,14 @@ def _overview_figures(on: date, villages: list[Village]) -> dict:
         )
     # The town's figures are the villages' summed (the queries above, not again).
     town = selectors.sum_over_villages(tallies)
+    town_failures: dict = {}
+    for row in rows:
+        for criterion, n in row["failures"].items():
+            town_failures[criterion] = town_failures.get(criterion, 0) + n
     return {
         "rows": rows,
+        "town_failures": town_failures,
+        "town_by_status": {s: town.get(s, selectors.Tally()) for s in PovertyStatus.values},
         "town": town,
         "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
         "town_incidence": selectors.incidence_of(town, population),
@@ -226,7 +235,7 @@ def _overview_figures(on: date, villages: list[Village]) -> dict:
 def _filtered(request, on, *, failures: bool = True):
     """The list's filters bound to the request; ``failures=False`` leaves out the
     ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
-    villages = visible_villages(request.user).distinct().order_by("name")
+    villages = visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER)
     queryset = household_rows(request.user, on)
     if failures:
         queryset = annotate_failures(queryset, on=on)
@@ -237,6 +246,7 @@ def _filtered(request, on, *, failures: bool = True):
         on=on,
         villages=villages,
         whole_registry=request.user.has_perm("households.view_all_households"),
+        reveal=request.user.has_perm("households.reveal_id_number"),
     )
     if "village" in filterset.errors:
         # A village outside the user's scope is not found, as its households are not.
@@ -284,7 +294,7 @@ def household_list(request):
 def household_export(request):
     on = selectors.as_of_from(request)
     filterset = _filtered(request, on)
-    queryset = filterset.qs.order_by("village__name", "number")
+    queryset = filterset.qs.order_by(*BY_VILLAGE_ORDER, "number")
     head_ids = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
         "left_on", "id"
     )
@@ -366,6 +376,7 @@ def household_detail(request, pk):
             "page": page,
             "can_edit": request.user.has_perm("households.change_household"),
             "can_reveal": request.user.has_perm("households.reveal_id_number"),
+            "can_correct": request.user.has_perm(CORRECT_PERMISSION),
             "status_label": PovertyStatus(page.status).label if page.status else "",
             "other_causes": [
                 PovertyCause(c).label for c in household.other_causes if c in PovertyCause.values
@@ -475,6 +486,79 @@ def member_leave(request, pk, member_pk):
             user=request.user,
         ),
         success=_("成员“%(name)s”已减员") % {"name": member.name},
+    )
+
+
+CORRECT_PERMISSION = "households.correct_records"
+ERROR_NO_CORRECTION = _(
+    "只有镇扶贫办管理员可以更正误录的增减员和状态变更;村干部发现录错请联系镇扶贫办"
+)
+
+
+def correctable_household(request, pk) -> Household:
+    """The household, if visible (else 404) and the user corrects records (else 403)."""
+    household = visible_household(request, pk)
+    if not request.user.has_perm(CORRECT_PERMISSION):
+        raise PermissionDenied(ERROR_NO_CORRECTION)
+    return household
+
+
+def member_correct(request, pk, member_pk):
+    """Correct a member's join or leave entered by mistake, with a reason."""
+    household = correctable_household(request, pk)
+    member = get_object_or_404(household.members, pk=member_pk)
+    form = MemberCorrectionForm(
+        request.POST or None,
+        initial={
+            "version": household.version,
+            "joined_on": member.joined_on,
+            "join_reason": member.join_reason,
+            "left_on": member.left_on,
+            "leave_reason": member.leave_reason,
+        },
+    )
+    return form_page(
+        request,
+        household,
+        form,
+        title=_("更正入户/减员记录:%(name)s") % {"name": member.name},
+        save=lambda form: services.member_membership_correct(
+            member=member,
+            joined_on=form.cleaned_data["joined_on"],
+            join_reason=form.cleaned_data["join_reason"],
+            left_on=form.cleaned_data["left_on"],
+            leave_reason=form.cleaned_data["leave_reason"],
+            correction_reason=form.cleaned_data["correction_reason"],
+            expected_version=form.cleaned_data["version"],
+            user=request.user,
+        ),
+        success=_("成员“%(name)s”的入户/减员记录已更正") % {"name": member.name},
+    )
+
+
+def status_undo(request, pk):
+    """Undo the household's last status change, entered by mistake, with a reason."""
+    household = correctable_household(request, pk)
+    form = StatusUndoForm(request.POST or None, initial={"version": household.version})
+    current = household.status_periods.filter(valid_to__isnull=True).first()
+    title = _("撤销误录的状态变更")
+    if current is not None:
+        title = _("撤销误录的状态变更:%(date)s起“%(status)s”") % {
+            "date": current.valid_from,
+            "status": current.get_status_display(),
+        }
+    return form_page(
+        request,
+        household,
+        form,
+        title=title,
+        save=lambda form: services.household_status_undo(
+            household=household,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        ),
+        success=_("已撤销最近一次状态变更"),
     )
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from households.choices import RenovationKind
-from households.models import Village
+from households.models import VILLAGE_ORDER, Village
 from measures.choices import ApplicationStatus, Kind, Target
 from measures.models import MeasureApplication, Programme, ResponsiblePerson
 from measures.rules import ALLOWED_TRANSITIONS
@@ -46,7 +46,7 @@ class ProgrammeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Village.objects.order_by("name")
+        self.fields["village"].queryset = Village.objects.order_by(*VILLAGE_ORDER)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 

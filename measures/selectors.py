@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from households.models import Household, Member, Village
+from households.models import BY_VILLAGE_ORDER, Household, Member, Village
 from measures import rules
 from measures.choices import (
     LIVE_STATUSES,
@@ -576,7 +576,7 @@ def my_households(*, person, on: date) -> list[MyHousehold]:
                 to_attr="open_measures",
             )
         )
-        .order_by("village__name", "number")
+        .order_by(*BY_VILLAGE_ORDER, "number")
     )
     result = []
     for h in with_income(queryset, year=on.year):

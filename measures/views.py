@@ -33,7 +33,7 @@ from households import params
 from households.check_queries import with_income
 from households.choices import RenovationKind
 from households.forms import save_or_report
-from households.models import Household, Member, Village
+from households.models import VILLAGE_ORDER, Household, Member, Village
 from households.selectors import as_of_from, default_as_of, member_present_q
 from measures import selectors, services
 from measures.choices import ApplicationStatus, Category, Target
@@ -88,9 +88,9 @@ def visible_application(request, pk) -> MeasureApplication:
 
 def visible_villages(user):
     if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by("name")
+        return Village.objects.order_by(*VILLAGE_ORDER)
     ids = Household.objects.visible_to(user).values("village_id")
-    return Village.objects.filter(pk__in=ids).order_by("name") | Village.objects.filter(
+    return Village.objects.filter(pk__in=ids).order_by(*VILLAGE_ORDER) | Village.objects.filter(
         user_profiles__user=user
     ).order_by("name")
 
@@ -488,11 +488,13 @@ def application_status(request, pk):
 
 def summary(request):
     """Town totals of a year per category and per village (the dashboard's selectors)."""
+    from reports.selectors import sum_coverage
+
     if not request.user.has_perm("households.view_all_households"):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
     coverage = selectors.village_coverage(year=year)
-    villages = Village.objects.filter(pk__in=coverage).order_by("name")
+    villages = Village.objects.filter(pk__in=coverage).order_by(*VILLAGE_ORDER)
     return render(
         request,
         "measures/summary.html",
@@ -500,6 +502,8 @@ def summary(request):
             "year": year,
             "categories": selectors.category_totals(year=year),
             "villages": [(v, coverage[v.pk]) for v in villages],
+            # 合计 of the rows above (each household is in one village).
+            "villages_total": sum_coverage([coverage[v.pk] for v in villages]),
             "renovations": [
                 (RenovationKind(kind).label, households, completed)
                 for kind, (households, completed) in sorted(

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, Village
+from households.models import VILLAGE_ORDER, Household, Village
 from rectification.filetypes import ACCEPT_ATTRIBUTE
 from rectification.models import InspectionRound, Problem
 
@@ -65,7 +65,7 @@ class ProblemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["villages"].queryset = Village.objects.order_by("name")
+        self.fields["villages"].queryset = Village.objects.order_by(*VILLAGE_ORDER)
         self.fields["villages"].required = False
         self.fields["responsible_user"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")

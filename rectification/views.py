@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households.forms import save_or_report
-from households.models import Household, Village
+from households.models import VILLAGE_ORDER, Household, Village
 from households.selectors import as_of_from
 from rectification import selectors, services
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of, megabytes
@@ -46,6 +46,18 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 VIEW = "rectification.view_problem"
 READ_ONLY = _("您的账号对问题整改是只读的,不能进行此操作")
+#: Why a 403 is refused, by the permission missing: the user is told what
+#: they may not do and who does it, not just "read only".
+DENIED = {
+    "rectification.change_problem": _("只有镇扶贫办管理员可以修改问题或重新打开已销号的问题"),
+    "rectification.rectify_problem": _("只有问题所在村的村干部或整改责任人可以整改、上传佐证材料"),
+    "rectification.close_problem": _("只有镇扶贫办管理员可以核实销号;整改责任人不能为自己销号"),
+    "rectification.add_inspectionround": _("只有镇扶贫办管理员可以录入检查反馈"),
+    "rectification.change_inspectionround": _("只有镇扶贫办管理员可以修改检查反馈"),
+    "rectification.add_problem": _("只有镇扶贫办管理员可以录入问题"),
+}
+#: The responsible user of a problem asking to close it (separation of duties).
+SELF_CLOSE = _("问题的整改责任人不能为自己销号:须由镇扶贫办其他人员核实佐证材料后销号")
 
 
 # --------------------------------------------------------------------------
@@ -69,15 +81,19 @@ def problem_for(request, pk, permission) -> Problem:
     """The problem, if visible (else 404) and the user has ``permission`` (else 403)."""
     problem = visible_problem(request, pk)
     if not request.user.has_perm(permission):
-        raise PermissionDenied(READ_ONLY)
+        if permission == "rectification.close_problem" and (
+            problem.responsible_user_id == request.user.pk
+        ):
+            raise PermissionDenied(SELF_CLOSE)
+        raise PermissionDenied(DENIED.get(permission, READ_ONLY))
     return problem
 
 
 def scoped_villages(user):
     """The villages the user may filter by: all of them, or those of their profile."""
     if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by("name")
-    return Village.objects.filter(user_profiles__user=user).order_by("name")
+        return Village.objects.order_by(*VILLAGE_ORDER)
+    return Village.objects.filter(user_profiles__user=user).order_by(*VILLAGE_ORDER)
 
 
 def posted(request):
@@ -165,7 +181,7 @@ def round_detail(request, pk):
 def round_edit(request, pk=None):
     permission = "change_inspectionround" if pk else "add_inspectionround"
     if not request.user.has_perm(f"rectification.{permission}"):
-        raise PermissionDenied(READ_ONLY)
+        raise PermissionDenied(DENIED[f"rectification.{permission}"])
     instance = get_object_or_404(InspectionRound, pk=pk) if pk else InspectionRound()
     form = InspectionRoundForm(posted(request), instance=instance)
 
@@ -239,7 +255,7 @@ def problem_detail(request, pk):
         {
             "on": on,
             "problem": problem,
-            "villages": list(problem.villages.order_by("name")),
+            "villages": list(problem.villages.order_by(*VILLAGE_ORDER)),
             "households": households,
             "hidden_households": hidden_households,
             "evidence": evidence,
@@ -265,7 +281,7 @@ def problem_detail(request, pk):
 
 def problem_add(request, round_pk):
     if not request.user.has_perm("rectification.add_problem"):
-        raise PermissionDenied(READ_ONLY)
+        raise PermissionDenied(DENIED["rectification.add_problem"])
     inspection_round = get_object_or_404(InspectionRound, pk=round_pk)
     initial = {"inspection_round": inspection_round, "found_on": inspection_round.feedback_on}
     form = ProblemForm(

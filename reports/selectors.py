@@ -40,6 +40,7 @@ from households.choices import (
     PovertyStatus,
 )
 from households.models import (
+    VILLAGE_ORDER,
     Household,
     HouseholdStatusPeriod,
     Member,
@@ -100,7 +101,9 @@ class Scope:
 
 def town_scope() -> Scope:
     """The whole town: every village (one query)."""
-    return Scope(tuple(Village.objects.select_related("town").order_by("pk")), whole_town=True)
+    return Scope(
+        tuple(Village.objects.select_related("town").order_by(*VILLAGE_ORDER)), whole_town=True
+    )
 
 
 def villages_scope(villages) -> Scope:

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_safe
 
 from households import params
 from households import selectors as registry
-from households.models import Village
+from households.models import VILLAGE_ORDER, Village
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -55,7 +55,9 @@ def report_scope(request) -> selectors.Scope:
     villages = []
     if user.has_perm("households.change_household"):
         villages = list(
-            Village.objects.filter(user_profiles__user=user).select_related("town").order_by("pk")
+            Village.objects.filter(user_profiles__user=user)
+            .select_related("town")
+            .order_by(*VILLAGE_ORDER)
         )
     if not villages:
         raise PermissionDenied(NOT_FOR_YOU)
@@ -86,8 +88,11 @@ def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
 def _choices(request, scope):
     """The villages the scope selector offers (the user's own, or all for the town)."""
     if request.user.has_perm("households.view_all_households"):
-        return list(Village.objects.order_by("pk").values_list("pk", "name"))
-    return [(v.pk, v.name) for v in Village.objects.filter(user_profiles__user=request.user)]
+        return list(Village.objects.order_by(*VILLAGE_ORDER).values_list("pk", "name"))
+    return [
+        (v.pk, v.name)
+        for v in Village.objects.filter(user_profiles__user=request.user).order_by(*VILLAGE_ORDER)
+    ]
 
 
 @require_safe

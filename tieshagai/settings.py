@@ -164,6 +164,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # seconds of compiling for queries that run in a fraction of that.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
+# DATABASE_REPLICA_URL: a PostgreSQL streaming replica of DATABASE_URL. The
+# read-only pages (dashboard, report, overview, census progress, exports)
+# read from it; writes, logins and whatever a user just changed use the
+# primary (tieshagai/replica.py). Unset: one database, nothing changes.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A replica that is down costs a page two seconds, then the primary answers.
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    # Tests run against the primary's test database, the replica mirroring it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tieshagai.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "tieshagai.replica.ReplicaReadsMiddleware",
+    )
+# After a user's write, how long their pages read the primary (a replica's lag).
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------
@@ -367,6 +390,8 @@ LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 200_000)
 LEDGER_SYNC_ROWS = envint("LEDGER_SYNC_ROWS", 3_000)
 LEDGER_STALE_MINUTES = envint("LEDGER_STALE_MINUTES", 10)
 LEDGER_MAX_ATTEMPTS = envint("LEDGER_MAX_ATTEMPTS", 3)
+# A preview not confirmed within this many hours is shown as abandoned.
+LEDGER_PREVIEW_HOURS = envint("LEDGER_PREVIEW_HOURS", 72)
 
 # Rectification evidence (整改佐证材料): the largest file accepted. The kinds
 # accepted (images, PDF, Office) are checked by content in rectification.filetypes.

@@ -13,10 +13,11 @@ disability subsidies, loans), the amounts are illustrative.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,9 +25,11 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count
 from django.test.utils import override_settings
+from django.utils import timezone
 from simple_history.manager import HistoryManager
 from simple_history.utils import bulk_create_with_history
 
@@ -76,7 +79,7 @@ from measures.models import (
     Target,
     VillageProject,
 )
-from rectification.models import InspectionRound, Problem, ProblemStatus
+from rectification.models import Evidence, InspectionRound, Problem, ProblemStatus
 
 DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_town.json"
 SEED = 20200531
@@ -142,6 +145,8 @@ def remove_demo_town() -> None:
     # A demo reset wipes the history too: no deletion entries are written
     # for rows that only ever were demo data.
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        for evidence in Evidence.objects.all():
+            evidence.file.delete(save=False)
         for model in (
             Problem,
             InspectionRound,
@@ -197,6 +202,11 @@ class MemberPlan:
     medicine_delivery: bool = False
     post: str = ""  # public-welfare post held
     row: Member | None = None
+
+
+def _fields_of(member: MemberPlan) -> tuple:
+    """What two equal ``MemberPlan`` share: its fields, as a hashable key."""
+    return tuple(getattr(member, f.name) for f in fields(member))
 
 
 @dataclass
@@ -292,10 +302,12 @@ class DemoBuilder:
         self.villages: dict[str, Village] = {}
         self.groups: dict[str, list[VillagerGroup]] = {}
         self.natural: dict[str, NaturalVillage] = {}
-        for spec in data["villages"]:
+        for number, spec in enumerate(data["villages"], start=1):
+            # The seed lists the villages in the town's own order.
             village = Village.objects.create(
                 town=self.town,
                 name=spec["name"],
+                number=number,
                 poor_village_kind=spec["kind"],
                 exit_year=spec["exit_year"],
             )
@@ -1002,12 +1014,15 @@ class DemoBuilder:
                 )
 
         # 就业: public-welfare posts, held by healthy working-age lifted adults.
+        # (Membership as ``in self.spare_adults`` decides it — by equal fields —
+        # in one set lookup instead of a scan of the list per member.)
+        spare = {_fields_of(a) for a in self.spare_adults}
         workers = [
             (plan, m)
             for plan in lifted
             if not plan.elderly
             for m in plan.members
-            if m in self.spare_adults
+            if _fields_of(m) in spare
             and 25 <= rules.age_on(m.birth_date, self.as_of) <= 58
             and m.labour in (Labour.ORDINARY, Labour.SKILLED, Labour.WEAK)
         ]
@@ -1251,6 +1266,30 @@ class DemoBuilder:
             for spec, share in zip(specs, shares, strict=True)
         )
 
+    def completed_on(self, found_on: date, deadline: date, days_early: int) -> date:
+        """When a closed problem was done: ``days_early`` before its deadline,
+        never after the demo's as-of date nor before it was found."""
+        done = min(deadline, self.as_of) - timedelta(days=days_early)
+        return max(done, found_on + timedelta(days=1))
+
+    def add_evidence(self, problem: Problem) -> None:
+        """The evidence a closed problem needs (a one-page PDF), stamped with
+        the problem's completion date."""
+        body = f"%PDF-1.4\n% {problem.pk} {problem.completed_on}\n%%EOF\n".encode()
+        evidence = Evidence.objects.create(
+            problem=problem,
+            file=ContentFile(body, name="整改佐证.pdf"),
+            original_name="整改佐证材料.pdf",
+            content_type="application/pdf",
+            size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            description="整改完成佐证材料",
+        )
+        at = datetime.combine(problem.completed_on, time(16, 0))
+        Evidence.objects.filter(pk=evidence.pk).update(
+            uploaded_at=timezone.make_aware(at) if settings.USE_TZ else at
+        )
+
     def write_rectification(self):
         rng = self.rng
         texts = {
@@ -1299,9 +1338,11 @@ class DemoBuilder:
                         measures_taken="逐户核查,建立整改台账,明确责任人和时限",
                         completed_on=None
                         if is_open
-                        else deadline - timedelta(days=rng.randint(1, 40)),
+                        else self.completed_on(feedback, deadline, rng.randint(1, 40)),
                         completion_note="" if is_open else "已整改到位,佐证材料已归档",
                     )
+                    if not is_open:
+                        self.add_evidence(problem)
                     problem.villages.set(villages)
                     problem.households.set([h.row for h in households])
             old = spec.get("old_houses")
@@ -1331,9 +1372,11 @@ class DemoBuilder:
                         measures_taken="督促农户拆除旧房",
                         completed_on=None
                         if is_open
-                        else deadline - timedelta(days=rng.randint(5, 40)),
+                        else self.completed_on(feedback, deadline, rng.randint(5, 40)),
                         completion_note=old["open_note"] if is_open else "旧房已拆除",
                     )
+                    if not is_open:
+                        self.add_evidence(problem)
                     problem.villages.set([self.villages[plan.village]])
                     problem.households.set([plan.row])
 
@@ -1484,4 +1527,10 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
                 person.user = user
                 person.save(update_fields=["user"])
         created.append((username, role))
+    # The town office verified and closed the demo's finished problems.
+    closer = User.objects.filter(username="admin").first()
+    if closer is not None:
+        Problem.objects.filter(status=ProblemStatus.DONE, closed_by__isnull=True).update(
+            closed_by=closer
+        )
     return created

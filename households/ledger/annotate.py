@@ -28,6 +28,8 @@ from households.xlsx import neutralise
 SUMMARY_SHEET = "导入错误说明"
 COMMENT_AUTHOR = "台账导入"
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+#: Warnings (a check column that disagrees…) are marked too, and say so.
+WARNING_PREFIX = "【提示,不影响导入】"
 _BOLD = Font(bold=True)
 
 
@@ -40,11 +42,13 @@ def _messages_by_cell(preview: dict) -> dict[tuple[int, int], list[str]]:
     """(row, column index 1-based) → messages; row errors on the first data column."""
     first = preview.get("first_column") or "A"
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for error in preview.get("errors", []):
+    problems = [("", e) for e in preview.get("errors", [])]
+    problems += [(WARNING_PREFIX, w) for w in preview.get("warnings", [])]
+    for prefix, error in problems:
         letter = error.get("column") or first
         title = error.get("title") or ""
         message = error["message"] if not title else f"{title}:{error['message']}"
-        cells[(int(error["row"]), column_index_from_string(letter))].append(message)
+        cells[(int(error["row"]), column_index_from_string(letter))].append(prefix + message)
     return cells
 
 
@@ -69,13 +73,14 @@ def _summary_rows(preview: dict, file_name: str) -> list[list]:
         rows.append([f"错误较多,只标注了前{len(errors)}处;改正后重新上传可以看到其余的错误。"])
     rows.append([])
     rows.append(["行", "列", "列名", "问题"])
-    for error in errors:
+    warnings = [(WARNING_PREFIX, w) for w in preview.get("warnings", [])]
+    for prefix, error in [("", e) for e in errors] + warnings:
         rows.append(
             [
                 error["row"],
                 error.get("column") or "",
                 neutralise(error.get("title") or ""),
-                neutralise(error["message"]),
+                neutralise(prefix + error["message"]),
             ]
         )
     return rows

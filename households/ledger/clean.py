@@ -205,9 +205,27 @@ def _text_cleaner(column: Column) -> Cleaner:
     return clean
 
 
+class MaskedIdNumber(str):
+    """An ID number as our masked exports write it (``150927********0476``):
+    the planner matches it to a registered member by its visible characters
+    and the name, or reports it (it is never stored)."""
+
+    def matches(self, number: str) -> bool:
+        return len(number) == len(self) and all(
+            shown == "*" or shown == actual for shown, actual in zip(self, number, strict=True)
+        )
+
+
+_MASKED_ID = re.compile(r"[0-9X*]{18}")
+
+
 def _id_number_cleaner(column: Column, today: date | None) -> Cleaner:
     def clean(value) -> Cleaned:
         if type(value) is str:
+            if "*" in value:
+                masked = _normalise(value).upper()
+                if _MASKED_ID.fullmatch(masked) and masked.strip("*"):
+                    return MaskedIdNumber(masked), None
             try:
                 info = rules.parse_id_number(value, today=today)
             except rules.IdNumberError as error:

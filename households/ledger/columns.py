@@ -9,7 +9,6 @@ line breaks and a unit in brackets such as "(元)"), in any order.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from households.choices import (
@@ -27,6 +26,12 @@ from households.choices import (
     Relation,
     SchoolStatus,
     TekunKind,
+)
+from households.ledger.variants import (
+    SCHOOL_LEVELS,
+    SCHOOL_STATUS_VARIANTS,
+    header_variants,
+    normalise_header,
 )
 
 # Kinds of value a column holds (see households.ledger.clean).
@@ -68,8 +73,11 @@ H, M = "household", "member"
 
 COLUMNS: tuple[Column, ...] = (
     # -- household ---------------------------------------------------------
-    Column("number", "户编号", TEXT, H, ("户码", "户号", "户编码"), required=True),
-    Column("village", "行政村", TEXT, H, ("村", "村名", "所在村", "行政村名称"), required=True),
+    # The registry's household number: village sheets usually have none (the
+    # household is then found by its members' ID numbers).
+    Column("number", "户编号", TEXT, H, ("户码", "户号", "户编码")),
+    # Usually absent: the village is then the one chosen on upload.
+    Column("village", "行政村", TEXT, H, ("村", "村名", "所在村", "行政村名称")),
     Column("group", "村民小组", TEXT, H, ("组", "小组", "社", "村民组")),
     Column("identified_year", "识别年度", YEAR, H, ("识别年份", "识别时间", "建档年度")),
     Column(
@@ -226,7 +234,13 @@ COLUMNS: tuple[Column, ...] = (
         M,
         ("在校生情况", "是否在校"),
         _choices(SchoolStatus),
-        {"在校": "in_school", "否": "not_student", "是": "in_school"},
+        {
+            "在校": "in_school",
+            "否": "not_student",
+            "是": "in_school",
+            **SCHOOL_STATUS_VARIANTS,
+            **dict.fromkeys(SCHOOL_LEVELS, "in_school"),
+        },
     ),
     Column(
         "medical_insurance",
@@ -242,24 +256,28 @@ COLUMNS: tuple[Column, ...] = (
     Column("joined_on", "入户日期", DATE, M, ("识别日期", "纳入日期")),
 )
 
-BY_KEY = {c.key: c for c in COLUMNS}
+#: Read, never exported nor written: a 序号 numbering households (blank on
+#: member rows) groups the rows; one numbering every row is ignored.
+SERIAL = Column("serial", "序号", TEXT, H, check_only=True)
+#: Every column the reader recognises: the template's, and 序号.
+READ_COLUMNS: tuple[Column, ...] = (*COLUMNS, SERIAL)
+
+BY_KEY = {c.key: c for c in READ_COLUMNS}
 HOUSEHOLD_COLUMNS = tuple(c for c in COLUMNS if c.level == H)
 MEMBER_COLUMNS = tuple(c for c in COLUMNS if c.level == M)
 
 #: Words that mark a totals row at the bottom of a ledger.
 TOTAL_MARKERS = ("合计", "总计", "小计", "汇总")
 
-_UNIT = re.compile(r"[((][^()()]*[))]$")
-_SPACE = re.compile(r"\s+")
-
 
 def normalise_title(text: str) -> str:
-    """A header cell as compared: no whitespace, no trailing unit in brackets."""
-    text = _SPACE.sub("", str(text or "")).replace("\u3000", "")
-    return _UNIT.sub("", text)
+    """A header cell as compared (see :func:`variants.normalise_header`):
+    full-width and half-width alike, no spaces, punctuation or bracketed unit."""
+    return normalise_header(text)
 
 
-#: Normalised header title → column key.
+#: Normalised header title → column key: the titles above, then the variants.
 TITLE_INDEX: dict[str, str] = {
-    normalise_title(title): column.key for column in COLUMNS for title in column.titles
+    **header_variants(),
+    **{normalise_title(title): column.key for column in READ_COLUMNS for title in column.titles},
 }

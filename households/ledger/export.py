@@ -41,7 +41,13 @@ from households import rules, xlsx_layout
 from households.choices import LIFTED_STATUSES, PovertyStatus, Relation, Sex
 from households.ledger import columns as cols
 from households.ledger.columns import COLUMNS, Column
-from households.models import Household, HouseholdIncome, HouseholdStatusPeriod, Member
+from households.models import (
+    BY_VILLAGE_ORDER,
+    Household,
+    HouseholdIncome,
+    HouseholdStatusPeriod,
+    Member,
+)
 from households.selectors import registered_q
 from households.xlsx import neutralise
 
@@ -296,7 +302,7 @@ def _export_queryset(households_queryset: QuerySet, on: date, *, periods: bool) 
             Prefetch("members", queryset=members, to_attr="all_members"),
             Prefetch("incomes", queryset=incomes, to_attr="year_incomes"),
         )
-        .order_by("village__name", "number")
+        .order_by(*BY_VILLAGE_ORDER, "number")
     )
     if periods:
         queryset = queryset.prefetch_related(

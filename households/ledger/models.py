@@ -9,6 +9,7 @@ uploaded file is stored under a generated name, never the user's.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -70,7 +71,22 @@ class LedgerImport(models.Model):
     file_name = models.CharField(_("文件名"), max_length=255, help_text=_("用户上传时的文件名"))
     sha256 = models.CharField(_("文件SHA-256校验值"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("文件大小(字节)"))
-    file = models.FileField(_("台账文件"), upload_to=ledger_upload_to, max_length=200)
+    file = models.FileField(
+        _("台账文件"),
+        upload_to=ledger_upload_to,
+        max_length=200,
+        blank=True,
+        help_text=_("被拒绝的文件(不是Excel、压缩炸弹、过大…)立即删除,只保留本记录"),
+    )
+    village = models.ForeignKey(
+        "households.Village",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("导入的行政村"),
+        help_text=_("上传时选择的村;文件中没有“行政村”列时各户属于该村"),
+    )
     estimated_rows = models.PositiveIntegerField(
         _("估计行数"), default=0, help_text=_("上传时按工作表尺寸估计,决定是否后台处理")
     )
@@ -156,4 +172,23 @@ class LedgerImport(models.Model):
 
     @property
     def can_confirm(self) -> bool:
-        return self.status == LedgerImportStatus.PREVIEWED and self.error_count == 0
+        return (
+            self.status == LedgerImportStatus.PREVIEWED
+            and self.error_count == 0
+            and not self.is_abandoned
+        )
+
+    @property
+    def is_abandoned(self) -> bool:
+        """A preview nobody confirmed within ``LEDGER_PREVIEW_HOURS``: shown as
+        given up (confirming it would check against stale data anyway)."""
+        if self.status != LedgerImportStatus.PREVIEWED or self.previewed_at is None:
+            return False
+        hours = int(getattr(settings, "LEDGER_PREVIEW_HOURS", 72))
+        return timezone.now() - self.previewed_at > timedelta(hours=hours)
+
+    @property
+    def status_label(self) -> str:
+        if self.is_abandoned:
+            return str(_("已放弃(预览后未确认)"))
+        return self.get_status_display()

@@ -10,16 +10,33 @@ transaction, and only if it has no error.
 
 Decisions (what a ledger cell means):
 
-* **Households.** A row with a 户编号 starts (or continues) that household; a
-  row without one belongs to the household of the nearest row above with a
-  number. Rows repeating household columns are the same household as long as
-  the values agree; a different value is an error on the later cell.
-* **Scope.** Villages are looked up by name in the uploader's town, exactly
-  (after trimming spaces): no fuzzy matching. A village outside the
+* **Households.** Rows group the ways village sheets do: a row with a 户编号
+  starts (or continues) that household; else a 序号 that numbers households
+  (blank on member rows) starts one; else a 户主 row starts one and the member
+  rows under it belong to it; a member row whose 户主姓名 names another head
+  belongs to that head's household. Ambiguity (a member row before any head,
+  two heads in one household, a 户主姓名 matching two heads) is an error on
+  that row's cell, never a guess. Rows repeating household columns are the
+  same household as long as the values agree; a different value is an error
+  on the later cell.
+* **Matching.** A household is the registry's household of its 户编号 when the
+  column is there; otherwise the household of its head's ID number, or of the
+  members' ID numbers when all registered ones are in one household; else it
+  is new, with a provisional number (``TZ…``, derived from the head's ID
+  number) until the registry's number is entered. The file's ID numbers are
+  looked up in one query per 100,000 (never a query per row).
+* **Masked ID numbers** (``150927********0476``, as our exports write them)
+  are the registered member of that household with those visible characters
+  and that name, if exactly one; anything else masked is an error.
+* **Scope.** The village is the one chosen on upload; a 行政村 column, when
+  present, must agree with it (without a choice, villages are looked up by
+  name in the uploader's town, exactly, after trimming spaces: no fuzzy
+  matching). A title naming another village is a warning. A village outside the
   uploader's villages is an error; an existing household of another village,
   or one the uploader may not see, is an error that names nothing.
   Households are never moved between villages by an import.
-* **Groups** are looked up by name in the village. An unknown group is an
+* **Groups** are looked up by name in the village, else by number (一组, 1组,
+  第一组 and 一社 are group 1, see :mod:`households.ledger.variants`). An unknown group is an
   error listing the village's groups: an import never creates groups (a typo
   would silently create "3组 " next to "3组").
 * **Empty cells.** A column missing from the file leaves the field alone. An
@@ -29,7 +46,9 @@ Decisions (what a ledger cell means):
   error on a new record when there is no default (主要致贫原因, 识别年度). An
   empty income cell is 0 yuan (the ledger adds it up as 0).
 * **New households** get their first status period from the ledger's
-  贫困状态, starting on the earliest 入户日期 of its members in the
+  贫困状态 (已脱贫 or 稳定脱贫 only if the lifting check the status service
+  applies passes; it needs assessed guarantees, so an import cannot mark a
+  new household lifted), starting on the earliest 入户日期 of its members in the
   识别年度, else on 1 January of the 识别年度 (the ledger gives no better
   date). A member of a new household without 入户日期 joins on that date
   (reason 识别建档); one born later must have an 入户日期.
@@ -41,7 +60,16 @@ Decisions (what a ledger cell means):
 * **Members missing from the file** stay as they are: they are listed as
   "文件中没有" in the preview, not removed (a removal needs a date and a
   reason).
-* **Check columns** (户主姓名, 家庭人口, 人均纯收入) are compared, never written.
+* **Check columns** (户主姓名, 家庭人口, 人均纯收入) are compared, never written:
+  a 家庭人口 or 人均纯收入 that disagrees with the members and the income
+  components is a *warning* on its cell, and the computed figure stands.
+  Only where the file has no income components does 人均纯收入 become the
+  household's income figure (``HouseholdIncome.declared_per_capita``); the
+  preview says which. The income year is the 收入年度 column, else a year in
+  the title ("2019年").
+* **Invalid cells** are errors and nothing else: an unreadable amount is never
+  also a change to 0.00, a row with a bad ID number is not also a member
+  "missing from the file".
 
 Error messages are constants here (Chinese, through gettext); tests reuse them.
 """
@@ -49,6 +77,7 @@ Error messages are constants here (Chinese, through gettext); tests reuse them.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,9 +92,19 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from households import rules
-from households.choices import REGISTERED_STATUSES, JoinReason, PovertyStatus, Relation, Sex
+from households.choices import (
+    LIFTED_STATUSES,
+    REGISTERED_STATUSES,
+    HousingAlternative,
+    JoinReason,
+    PovertyStatus,
+    Relation,
+    Sex,
+)
+from households.ledger.clean import MaskedIdNumber
 from households.ledger.columns import BY_KEY, HOUSEHOLD_COLUMNS
 from households.ledger.types import CellError, LedgerRow, ParsedLedger
+from households.ledger.variants import group_number
 from households.models import (
     INCOME_MONEY_FIELDS,
     MEMBER_ATTRIBUTE_FIELDS,
@@ -73,6 +112,7 @@ from households.models import (
     HouseholdIncome,
     HouseholdStatusPeriod,
     Member,
+    PolicyYear,
     Village,
     VillagerGroup,
 )
@@ -86,6 +126,28 @@ MAX_PREVIEW_CHANGES = 2_000
 MAX_PREVIEW_ABSENT = 2_000
 
 ERROR_NO_HOUSEHOLD = _("成员没有所属户:本行及上方各行都没有填写户编号")
+ERROR_NO_HEAD_ABOVE = _("成员行之前没有户主行,无法确定所属户:请把户主行放在本户成员之前")
+ERROR_HEAD_NAME_AMBIGUOUS = _(
+    "户主姓名“{name}”对应多个户主(第{rows}行),无法确定本行属于哪一户,请核对"
+)
+ERROR_HEAD_NAME_UNKNOWN = _("户主姓名“{name}”在本行之前没有对应的户主行,无法确定所属户")
+ERROR_VILLAGE_DISAGREES = _("与上传时选择的行政村“{village}”不一致")
+ERROR_MATCH_SEVERAL = _(
+    "本户成员的身份证号在系统中分属不同的户,无法确定是哪一户;请核对,迁户请在系统中办理"
+)
+ERROR_MASKED_ID = _("文件中的身份证号已脱敏,请导出含完整身份证号的台账,或只修改其他列")
+ERROR_STATUS_LIFTED_CHECK = _("“{status}”须通过脱贫标准检查,本户不符合:{failures}")
+WARNING_TITLE_VILLAGE = _(
+    "标题“{title}”写的是{named},与上传时选择的{village}不同,请确认文件是否选对"
+)
+NOTE_INCOME_COMPUTED = _(
+    "{count}户的人均纯收入按文件中的各项收入计算(文件中的“人均纯收入”列只作核对)"
+)
+NOTE_INCOME_DECLARED = _("{count}户文件中没有收入分项,“人均纯收入”列作为该户的收入数据(未分项)")
+NOTE_INCOME_YEAR_TITLE = _("收入年度取自标题:{year}年")
+NOTE_PROVISIONAL = _(
+    "{count}个新户在系统中没有户编号,暂用临时户编号(TZ开头),录入全国系统户编号后请修改"
+)
 ERROR_CONFLICT = _("与本户第{row}行填写的“{value}”不一致")
 ERROR_VILLAGE_UNKNOWN = _("本镇没有名为“{name}”的行政村(您可导入的村:{villages})")
 ERROR_VILLAGE_SCOPE = _("该村不在您的管辖范围内")
@@ -101,9 +163,9 @@ ERROR_ID_LEFT = _("该成员已于{date}从本户减员;重新入户请在系统
 ERROR_NO_HEAD = _("本户没有户主:须有一名成员的“与户主关系”为“户主”")
 ERROR_TWO_HEADS = _("本户有多名户主(第{row}行已是户主)")
 ERROR_HEAD_NAME = _("户主姓名填写为“{given}”,但户主成员的姓名是“{actual}”")
-ERROR_SIZE = _("家庭人口填写为{given}人,但本户有{actual}行成员")
+ERROR_SIZE = _("家庭人口填写为{given}人,但本户有{actual}行成员;按{actual}人计")
 ERROR_PER_CAPITA = _(
-    "人均纯收入填写为{given}元,按各项收入计算应为{computed}元(纯收入{net}元÷{size}人)"
+    "人均纯收入填写为{given}元,按各项收入计算应为{computed}元(纯收入{net}元÷{size}人);按计算值保存"
 )
 ERROR_INCOME_YEAR = _("填写了收入,请填写收入年度")
 ERROR_STATUS_CHANGE = _("贫困状态变更请在系统中办理(需填写日期和原因,并检查脱贫标准)")
@@ -246,6 +308,9 @@ class ImportPlan:
     sheet_name: str = ""
     first_column: str = "A"  # letter of the first data column (row-level errors)
     errors: list[CellError] = field(default_factory=list)
+    # Problems that do not stop the import (a check column that disagrees…).
+    warnings: list[CellError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the preview says it did
     counts: dict = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)  # at most MAX_PREVIEW_CHANGES
     changes_total: int = 0
@@ -304,17 +369,13 @@ class ImportPlan:
         return {
             "sheet": self.sheet_name,
             "first_column": self.first_column,
-            "errors": [
-                {
-                    "row": e.row,
-                    "column": e.column,
-                    "key": e.key,
-                    "title": e.title,
-                    "message": str(e.message),
-                }
-                for e in self.errors[:MAX_PREVIEW_ERRORS]
-            ],
+            "errors": [_cell(e) for e in self.errors[:MAX_PREVIEW_ERRORS]],
             "errors_total": len(self.errors),
+            "error_groups": problem_groups(self.errors),
+            "warnings": [_cell(e) for e in self.warnings[:MAX_PREVIEW_ERRORS]],
+            "warnings_total": len(self.warnings),
+            "warning_groups": problem_groups(self.warnings),
+            "notes": list(self.notes),
             "changes": self.changes,
             "changes_total": self.changes_total,
             "absent": self.absent,
@@ -322,6 +383,59 @@ class ImportPlan:
             "unknown_columns": list(self.unknown_columns),
             "skipped_rows": [[line, str(why)] for line, why in self.skipped_rows[:200]],
         }
+
+
+def _cell(e: CellError) -> dict:
+    return {
+        "row": e.row,
+        "column": e.column,
+        "key": e.key,
+        "title": e.title,
+        "message": str(e.message),
+    }
+
+
+_VARYING = re.compile(r"“[^”]*”|[0-9][0-9.,*X]*")
+#: Rows shown per kind of problem on the preview (all are in the error workbook).
+GROUP_ROWS_SHOWN = 5
+
+
+def problem_kind(error: CellError) -> str:
+    """What two problems of the same kind share: the column and the message
+    without the values in it ("第12行", "“张三”", amounts)."""
+    return f"{error.title}|{_VARYING.sub('…', str(error.message))}"
+
+
+def problem_groups(problems: list[CellError]) -> list[dict]:
+    """Problems by kind, most frequent first: count, column, a sample message
+    and the first rows (row, column) of the kind."""
+    groups: dict[str, dict] = {}
+    for e in problems:
+        kind = problem_kind(e)
+        group = groups.get(kind)
+        if group is None:
+            group = groups[kind] = {
+                "title": e.title,
+                "message": str(e.message),
+                "count": 0,
+                "cells": [],
+            }
+        group["count"] += 1
+        if len(group["cells"]) < GROUP_ROWS_SHOWN:
+            group["cells"].append([e.row, e.column])
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["cells"][0]))
+
+
+def _column_order(letter: str) -> int:
+    index = 0
+    for char in letter:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def in_row_order(problems: list[CellError]) -> list[CellError]:
+    """By row, then column (a whole-row problem sits on the row's first cell)."""
+    return sorted(problems, key=lambda e: (e.row, _column_order(e.column or "A")))
 
 
 # --------------------------------------------------------------------------
@@ -333,6 +447,8 @@ class ImportPlan:
 class _Group:
     number: str | None
     line: int
+    serial: str | None = None
+    head_name: str | None = None  # the name on its 户主 row
     rows: list[LedgerRow] = field(default_factory=list)
     values: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)  # key → line the value came from
@@ -352,11 +468,12 @@ def _is_empty(value) -> bool:
 
 
 class _Planner:
-    def __init__(self, parsed: ParsedLedger, user, on: date, progress):
+    def __init__(self, parsed: ParsedLedger, user, on: date, progress, village=None):
         self.parsed = parsed
         self.user = user
         self.on = on
         self.progress = progress
+        self.village = village  # chosen on upload; None: the file's 行政村 column
         self.columns = parsed.columns
         first = min(parsed.columns.values(), key=lambda c: c.index, default=None)
         self.plan = ImportPlan(
@@ -367,6 +484,11 @@ class _Planner:
             skipped_rows=list(parsed.skipped_rows),
         )
         self.errors = self.plan.errors
+        self.warnings = self.plan.warnings
+        self.warnings.extend(parsed.header_warnings)
+        self.income_basis = {"components": 0, "declared": 0}
+        self.provisional = 0
+        self.title_year = _title_year(parsed.title)
         self.error_keys: set[tuple[int, str]] = set()  # (line, key) with an error
         self.error_lines: set[int] = set()
         self.member_error_lines: set[int] = set()
@@ -391,6 +513,19 @@ class _Planner:
         self.error_lines.add(line)
         if member:
             self.member_error_lines.add(line)
+
+    def warning(self, line: int, key: str, message) -> None:
+        """A warning on the cell of ``key`` in row ``line``: shown, never blocking."""
+        column = self.columns.get(key) if key else None
+        if column is None:
+            self.warnings.append(CellError(line, self.plan.first_column, "", "", str(message)))
+        else:
+            self.warnings.append(CellError(line, column.letter, key, column.title, str(message)))
+
+    def row_error(self, row: LedgerRow, key: str, message) -> None:
+        """An error found by the planner on a member row, kept with the row too."""
+        self.error(row.line, key, message, member=True)
+        row.errors.append(self.errors[-1])
 
     def model_errors(self, exc: ValidationError, line: int, model, *, member: bool) -> None:
         """Map a model's ValidationError back to the cells of row ``line``.
@@ -433,15 +568,24 @@ class _Planner:
     def run(self) -> ImportPlan:
         groups = self.group_rows()
         self.report(10)
+        self.load_scope()
+        self.load_households(groups)
+        self.resolve_masked(groups)
         self.check_duplicate_ids(groups)
         self.load(groups)
+        self.check_title()
         self.report(30)
         total = len(groups) or 1
         for i, group in enumerate(groups, start=1):
             self.plan_household(group)
             if i % 2000 == 0:
                 self.report(30 + 70 * i // total)
+        self.plan.errors[:] = in_row_order(self.errors)
+        self.plan.warnings[:] = in_row_order(self.warnings)
+        self.write_notes()
         self.counts["errors"] = len(self.errors)
+        self.counts["warnings"] = len(self.warnings)
+        self.counts["income_basis"] = dict(self.income_basis)
         self.counts["absent"] = self.plan.absent_total
         self.plan.counts = self.counts
         self.plan.numbers = [g.number for g in groups if g.number]
@@ -452,10 +596,38 @@ class _Planner:
         if self.progress is not None:
             self.progress(percent)
 
+    def serial_numbers_households(self) -> bool:
+        """Whether the 序号 column numbers households (blank on member rows, or
+        repeated on them), not every row."""
+        if "serial" not in self.columns:
+            return False
+        previous = ...
+        for row in self.parsed.rows:
+            serial = _text(row.values.get("serial"))
+            if serial is None:
+                return True
+            if serial is not None and serial == previous:
+                return True
+            previous = serial
+        return False
+
     def group_rows(self) -> list[_Group]:
         keys = [c.key for c in HOUSEHOLD_COLUMNS if c.key in self.columns and c.key != "number"]
+        use_serial = self.serial_numbers_households()
+        # What starts a household: its 户编号 when the file fills them, else a
+        # 序号 numbering households, else its 户主 row.
+        numbered = "number" in self.columns and any(
+            _text(row.values.get("number")) for row in self.parsed.rows
+        )
+        key_column = "number" if numbered else "serial" if use_serial else ""
+        # Heads by name, for member rows naming their head (户主姓名 on every row).
+        head_lines: dict[str, list[int]] = defaultdict(list)
+        for row in self.parsed.rows:
+            if row.values.get("relation") == Relation.HEAD and _text(row.values.get("name")):
+                head_lines[_text(row.values["name"])].append(row.line)
         groups: list[_Group] = []
         by_number: dict[str, _Group] = {}
+        by_head: dict[str, _Group] = {}
         current: _Group | None = None
         for row in self.parsed.rows:
             bad = {e.key for e in row.errors}
@@ -465,7 +637,11 @@ class _Planner:
                 self.error_keys.update((row.line, e.key) for e in row.errors)
                 if bad - {c.key for c in HOUSEHOLD_COLUMNS}:
                     self.member_error_lines.add(row.line)
-            number = _text(row.values.get("number"))
+            values = row.values
+            number = _text(values.get("number"))
+            serial = _text(values.get("serial")) if use_serial else None
+            is_head = values.get("relation") == Relation.HEAD
+            head_name = _text(values.get("head_name"))
             if number is None and "number" in bad:
                 # Unreadable number: the row (and rows under it) are in error already.
                 current = _Group(number=None, line=row.line, broken=True, error=True)
@@ -475,14 +651,51 @@ class _Planner:
                 if current is None:
                     current = by_number[number] = _Group(number=number, line=row.line)
                     groups.append(current)
+            elif serial is not None:
+                if current is None or current.serial != serial:
+                    current = _Group(number=None, line=row.line, serial=serial)
+                    groups.append(current)
+            elif is_head and not key_column:
+                current = _Group(number=None, line=row.line)
+                groups.append(current)
+            elif (
+                head_name is not None
+                and not is_head
+                and (
+                    current is None
+                    or current.head_name != head_name
+                    or len(head_lines.get(head_name, [])) > 1
+                )
+            ):
+                # A member row naming a head other than the current household's.
+                lines = head_lines.get(head_name, [])
+                target = by_head.get(head_name)
+                if len(lines) > 1:
+                    shown = "、".join(map(str, lines))
+                    message = ERROR_HEAD_NAME_AMBIGUOUS.format(name=head_name, rows=shown)
+                elif target is None:
+                    message = ERROR_HEAD_NAME_UNKNOWN.format(name=head_name)
+                else:
+                    message = None
+                if message is not None:
+                    self.error(row.line, "head_name", message, member=True)
+                    self.counts["members"]["error"] += 1
+                    continue
+                current = target
             elif current is None:
-                self.error(row.line, "number", ERROR_NO_HOUSEHOLD, member=True)
+                if key_column:
+                    self.error(row.line, key_column, ERROR_NO_HOUSEHOLD, member=True)
+                else:
+                    self.error(row.line, "relation", ERROR_NO_HEAD_ABOVE, member=True)
                 self.counts["members"]["error"] += 1
                 continue
             current.rows.append(row)
+            if is_head and current.head_name is None and _text(values.get("name")):
+                current.head_name = _text(values["name"])
+                if len(head_lines.get(current.head_name, [])) == 1:
+                    by_head[current.head_name] = current
             if row.errors:
                 current.error = True
-            values = row.values
             filled = [k for k in keys if values.get(k) is not None and k not in bad]
             for key in filled:
                 value = values[key]
@@ -508,7 +721,7 @@ class _Planner:
         for group in groups:
             for row in group.rows:
                 number = row.values.get("id_number")
-                if not number:
+                if not number or isinstance(number, MaskedIdNumber):
                     continue
                 if number in first_line:
                     self.error(
@@ -523,8 +736,7 @@ class _Planner:
                     first_line[number] = row.line
         self.file_ids = list(first_line)
 
-    def load(self, groups: list[_Group]) -> None:
-        """Everything the checks need, in a few queries per 10,000 keys."""
+    def load_scope(self) -> None:
         user = self.user
         self.all_villages = user.has_perm("households.view_all_households")
         own = list(Village.objects.filter(user_profiles__user=user))
@@ -540,20 +752,62 @@ class _Planner:
             self.villages_by_name[village.name].append(village)
         self.own_village_names = "、".join(sorted(v.name for v in own)) or "无"
 
+    def load_households(self, groups: list[_Group]) -> None:
+        """The registry's households of the file: by 户编号, else by the ID
+        numbers of their members (head first), and everything the checks need
+        of them, in a few queries per 100,000 keys."""
+        self.registered: dict[str, int] = {}
+        ids = {
+            r.values["id_number"]
+            for g in groups
+            for r in g.rows
+            if r.values.get("id_number") and not isinstance(r.values["id_number"], MaskedIdNumber)
+        }
+        # Active registrations of the file's ID numbers, wherever they are.
+        for chunk in chunked(sorted(ids)):
+            self.registered.update(
+                Member.objects.filter(among("id_number", chunk), left_on__isnull=True).values_list(
+                    "id_number", "household_id"
+                )
+            )
         numbers = [g.number for g in groups if g.number]
         self.households: dict[str, Household] = {}
+        related = ("village", "group", "natural_village")
         for chunk in chunked(numbers):
-            queryset = Household.objects.filter(among("number", chunk)).select_related(
-                "village", "group", "natural_village"
-            )
+            queryset = Household.objects.filter(among("number", chunk)).select_related(*related)
             for household in queryset:
                 self.households[household.number] = household
+        # Without a 户编号: the household of the head's ID number, else of the
+        # members' (all registered ones in one household).
+        wanted: dict[int, list[_Group]] = defaultdict(list)
+        for group in groups:
+            if group.number or group.broken:
+                continue
+            rows = sorted(group.rows, key=lambda r: r.values.get("relation") != Relation.HEAD)
+            found = [
+                self.registered[r.values["id_number"]]
+                for r in rows
+                if r.values.get("id_number") in self.registered
+            ]
+            if not found:
+                continue
+            head = rows[0]
+            if (
+                head.values.get("relation") == Relation.HEAD
+                and (head.values.get("id_number") in self.registered)
+            ) or len(set(found)) == 1:
+                wanted[found[0]].append(group)
+            else:
+                self.error(group.line, "id_number", ERROR_MATCH_SEVERAL)
+                group.error = True
+        for chunk in chunked(list(wanted)):
+            for household in Household.objects.filter(among("pk", chunk)).select_related(*related):
+                for group in wanted[household.pk]:
+                    group.number = household.number
+                self.households[household.number] = household
         household_ids = [h.pk for h in self.households.values()]
-
         self.members: dict[int, list[Member]] = defaultdict(list)
         self.status: dict[int, str] = {}
-        years = {g.values.get("income_year") for g in groups} - {None}
-        self.incomes: dict[tuple[int, int], HouseholdIncome] = {}
         for chunk in chunked(household_ids):
             for member in Member.objects.filter(among("household_id", chunk)).order_by("pk"):
                 self.members[member.household_id].append(member)
@@ -561,31 +815,90 @@ class _Planner:
                 period_covers_q(self.on), among("household_id", chunk)
             ).values_list("household_id", "status")
             self.status.update(periods)
-            if years:
+
+    def resolve_masked(self, groups: list[_Group]) -> None:
+        """A masked ID number is the one registered member of the household with
+        those visible characters and that name; else it is an error."""
+        self.unmatched_masks: dict[int, MaskedIdNumber] = {}
+        for group in groups:
+            existing = self.households.get(group.number) if group.number else None
+            mine = self.members.get(existing.pk, []) if existing is not None else []
+            for row in group.rows:
+                masked = row.values.get("id_number")
+                if not isinstance(masked, MaskedIdNumber):
+                    continue
+                name = _text(row.values.get("name"))
+                found = [
+                    m
+                    for m in mine
+                    if (m.left_on is None or m.left_on > self.on)
+                    and m.name == name
+                    and masked.matches(m.id_number)
+                ]
+                if len(found) == 1:
+                    row.values["id_number"] = found[0].id_number
+                else:
+                    row.values["id_number"] = None
+                    self.unmatched_masks[row.line] = masked
+                    self.row_error(row, "id_number", ERROR_MASKED_ID)
+                    group.error = True
+
+    def load(self, groups: list[_Group]) -> None:
+        """Incomes, groups and the poverty line, in a few queries."""
+        years = {g.values.get("income_year") or self.title_year for g in groups} - {None}
+        self.incomes: dict[tuple[int, int], HouseholdIncome] = {}
+        household_ids = [h.pk for h in self.households.values()]
+        if years:
+            for chunk in chunked(household_ids):
                 for income in HouseholdIncome.objects.filter(
                     among("household_id", chunk), year__in=sorted(years)
                 ):
                     self.incomes[(income.household_id, income.year)] = income
-
-        # Active registrations of the file's ID numbers, wherever they are.
-        self.registered: dict[str, int] = {}
-        for chunk in chunked(self.file_ids):
-            self.registered.update(
-                Member.objects.filter(among("id_number", chunk), left_on__isnull=True).values_list(
-                    "id_number", "household_id"
-                )
-            )
+        policy = PolicyYear.objects.filter(year=self.on.year).first()
+        self.poverty_line = policy.poverty_line if policy else None
 
         names = {g.values.get("village") for g in groups}
         wanted = {v.pk for name in names if name for v in self.villages_by_name.get(name, ())}
         wanted |= {h.village_id for h in self.households.values()}
+        if self.village is not None:
+            wanted.add(self.village.pk)
         self.groups: dict[tuple[int, str], VillagerGroup] = {}
+        self.group_numbers: dict[tuple[int, int], list[VillagerGroup]] = defaultdict(list)
         self.group_names: dict[int, list[str]] = defaultdict(list)
         for group in VillagerGroup.objects.filter(village_id__in=wanted).order_by(
             "village", "number", "name"
         ):
             self.groups[(group.village_id, group.name)] = group
             self.group_names[group.village_id].append(group.name)
+            number = group_number(group.name) or group.number
+            if number:
+                self.group_numbers[(group.village_id, number)].append(group)
+
+    def check_title(self) -> None:
+        """A title naming a village other than the chosen one is a warning."""
+        title = self.parsed.title
+        if not title or self.village is None or self.village.name in title:
+            return
+        named = sorted(name for name in self.villages_by_name if name and name in title)
+        if named:
+            self.warning(
+                1,
+                "",
+                WARNING_TITLE_VILLAGE.format(
+                    title=title[:40], named="、".join(named), village=self.village.name
+                ),
+            )
+
+    def write_notes(self) -> None:
+        basis = self.income_basis
+        if basis["components"]:
+            self.plan.notes.append(str(NOTE_INCOME_COMPUTED.format(count=basis["components"])))
+        if basis["declared"]:
+            self.plan.notes.append(str(NOTE_INCOME_DECLARED.format(count=basis["declared"])))
+        if self.title_year and "income_year" not in self.columns and any(basis.values()):
+            self.plan.notes.append(str(NOTE_INCOME_YEAR_TITLE.format(year=self.title_year)))
+        if self.provisional:
+            self.plan.notes.append(str(NOTE_PROVISIONAL.format(count=self.provisional)))
 
     # -- one household ---------------------------------------------------------
 
@@ -599,7 +912,7 @@ class _Planner:
             return
         errors_before = len(self.errors)
         line_of = group.source.get
-        existing = self.households.get(group.number)
+        existing = self.households.get(group.number) if group.number else None
 
         if existing is not None and not self.village_allowed(existing.village_id):
             self.error(line_of("number", group.line), "number", ERROR_NUMBER_NOT_YOURS)
@@ -609,6 +922,8 @@ class _Planner:
 
         village = self.resolve_village(group, existing)
         group_obj = self.resolve_group(group, village)
+        if existing is None and group.number is None:
+            group.number = self.provisional_number(group, village)
 
         if existing is None:
             household = self.new_household(group, village, group_obj)
@@ -620,6 +935,8 @@ class _Planner:
         self.check_heads(group, heads)
         start = self.start_date(group) if existing is None else None
 
+        # Where this household's planned members and income start in the plan.
+        self.planned_from = (len(self.plan.members_new), len(self.plan.incomes_new))
         member_results = [
             self.plan_member(group, row, household, existing, start) for row in group.rows
         ]
@@ -664,6 +981,21 @@ class _Planner:
     def resolve_village(self, group: _Group, existing: Household | None) -> Village | None:
         name = group.values.get("village")
         line = group.source.get("village", group.line)
+        chosen = self.village
+        if chosen is not None:
+            if name is not None and str(name).strip() != chosen.name:
+                self.error(line, "village", ERROR_VILLAGE_DISAGREES.format(village=chosen.name))
+                return None
+            if not self.village_allowed(chosen.pk):
+                self.error(line, "village", ERROR_VILLAGE_SCOPE)
+                return None
+            if existing is not None and existing.village_id != chosen.pk:
+                key = "village" if name is not None else "number"
+                self.error(
+                    line, key, ERROR_NUMBER_OTHER_VILLAGE.format(village=existing.village.name)
+                )
+                return None
+            return chosen
         if name is None:
             if existing is not None:
                 return existing.village
@@ -709,6 +1041,11 @@ class _Planner:
             return ...
         found = self.groups.get((village.pk, str(name)))
         if found is None:
+            # 一组, 1组, 第一组, 一社: the group of that number, if just one.
+            number = group_number(name)
+            same = self.group_numbers.get((village.pk, number), []) if number else []
+            found = same[0] if len(same) == 1 else None
+        if found is None:
             names = "、".join(self.group_names.get(village.pk, [])) or "无"
             self.error(
                 group.source.get("group", group.line),
@@ -717,6 +1054,17 @@ class _Planner:
             )
             return ...
         return found
+
+    def provisional_number(self, group: _Group, village) -> str:
+        """A new household without a 户编号: ``TZ`` + village + a digest of
+        its head's ID number (the same on every preview of the same file)."""
+        rows = sorted(group.rows, key=lambda r: r.values.get("relation") != Relation.HEAD)
+        number = next((r.values["id_number"] for r in rows if r.values.get("id_number")), "")
+        if not number or village is None:
+            return ""
+        self.provisional += 1
+        digest = hashlib.sha256(f"{village.pk}:{number}".encode()).hexdigest()[:12].upper()
+        return f"TZ{village.pk}-{digest}"
 
     def household_value(self, group: _Group, name: str, *, new: bool):
         """(present, value) of a household field from the ledger, after the empty-cell rule."""
@@ -809,7 +1157,7 @@ class _Planner:
                 )
         size = values.get("size")
         if size is not None and size != len(group.rows):
-            self.error(
+            self.warning(
                 group.source.get("size", group.line),
                 "size",
                 ERROR_SIZE.format(given=size, actual=len(group.rows)),
@@ -831,6 +1179,8 @@ class _Planner:
 
     def member_value(self, row: LedgerRow, name: str, *, new: bool):
         if name not in self.columns:
+            if row.values.get(name) is not None:  # derived: 在校生状况 "小学" → 文化程度
+                return True, row.values[name]
             return False, None
         value = row.values.get(name)
         if not _is_empty(value):
@@ -985,13 +1335,23 @@ class _Planner:
         if existing is None:
             return
         in_file = {r.values.get("id_number") for r in group.rows}
+        # A row whose ID number could not be read is someone: not "missing".
+        unread = [
+            r
+            for r in group.rows
+            if not r.values.get("id_number") and any(e.key == "id_number" for e in r.errors)
+        ]
+        names = {_text(r.values.get("name")) for r in unread}
+        masks = [self.unmatched_masks[r.line] for r in unread if r.line in self.unmatched_masks]
         for member in self.members.get(existing.pk, []):
             # Only members on the date: not those who left, nor those joining later.
             if member.left_on is not None and member.left_on <= self.on:
                 continue
             if member.joined_on > self.on:
                 continue
-            if member.id_number in in_file:
+            if member.id_number in in_file or member.name in names:
+                continue
+            if any(mask.matches(member.id_number) for mask in masks):
                 continue
             self.plan.absent_total += 1
             self.counts["members"]["left"] += 1
@@ -1011,12 +1371,18 @@ class _Planner:
 
     def plan_income(self, group: _Group, household: Household, existing) -> str | None:
         present = [name for name in INCOME_FIELDS if name in self.columns]
-        if not present:
-            return None
         values = group.values
+        given = values.get("per_capita_income")
+        if any(self.has_cell_error(group, name) for name in present):
+            return "error"  # an unreadable amount is never also a change to 0.00
         amounts = {name: values.get(name) for name in present}
+        declared = None
         if all(v is None for v in amounts.values()):
-            return None
+            if given is None:
+                return None
+            # No components in the file: its 人均纯收入 is the income figure.
+            declared, amounts = given, {}
+        size = len(group.rows)
         net = rules.IncomeComponents(
             wage=amounts.get("wage_income") or ZERO,
             production_income=amounts.get("production_income") or ZERO,
@@ -1026,27 +1392,25 @@ class _Planner:
                 (amounts.get(name) or ZERO for name in HouseholdIncome.TRANSFER_FIELDS), ZERO
             ),
         ).net_income
-        given = values.get("per_capita_income")
-        if given is not None:
-            computed = rules.per_capita_income(net, len(group.rows))
+        if declared is None and given is not None:
+            computed = rules.per_capita_income(net, size)
             if computed is not None and abs(given - computed) > Decimal("0.01"):
-                self.error(
+                self.warning(
                     group.source.get("per_capita_income", group.line),
                     "per_capita_income",
                     ERROR_PER_CAPITA.format(
-                        given=f"{given:.2f}",
-                        computed=computed,
-                        net=f"{net:.2f}",
-                        size=len(group.rows),
+                        given=f"{given:.2f}", computed=computed, net=f"{net:.2f}", size=size
                     ),
                 )
-        year = values.get("income_year")
+        year = values.get("income_year") or self.title_year
         if year is None:
             if not self.has_cell_error(group, "income_year"):
-                self.error(
-                    group.source.get("wage_income", group.line), "income_year", ERROR_INCOME_YEAR
-                )
+                key = "per_capita_income" if declared is not None else "wage_income"
+                self.error(group.source.get(key, group.line), "income_year", ERROR_INCOME_YEAR)
             return None
+        self.income_basis["declared" if declared is not None else "components"] += 1
+        if declared is not None:
+            return self.plan_declared_income(group, household, existing, year, declared)
         income = self.incomes.get((existing.pk, year)) if existing is not None else None
         if income is None:
             income = HouseholdIncome(
@@ -1093,6 +1457,54 @@ class _Planner:
             self.plan.trace("I", income.pk, name, str(old), str(new))
         return "changed"
 
+    def plan_declared_income(self, group, household, existing, year, declared) -> str:
+        """The file's 人均纯收入 as the household's (undivided) income of ``year``."""
+        income = self.incomes.get((existing.pk, year)) if existing is not None else None
+        if income is None:
+            income = HouseholdIncome(
+                household=household,
+                year=year,
+                assessed_on=date(year, 12, 31),
+                declared_per_capita=declared,
+            )
+            self.plan.incomes_new.append(income)
+            self.counts["incomes"]["new"] += 1
+            if existing is not None:
+                self.change(group.number, "", "new", f"{year}年家庭收入")
+            self.plan.trace("I+", group.number, year, str(declared))
+            return "new"
+        if income.net_income:
+            # The registry has the components: they give the figure; the
+            # file's is a check.
+            computed = rules.per_capita_income(income.net_income, len(group.rows))
+            if computed is not None and abs(declared - computed) > Decimal("0.01"):
+                self.warning(
+                    group.source.get("per_capita_income", group.line),
+                    "per_capita_income",
+                    ERROR_PER_CAPITA.format(
+                        given=f"{declared:.2f}",
+                        computed=computed,
+                        net=f"{income.net_income:.2f}",
+                        size=len(group.rows),
+                    ),
+                )
+            self.counts["incomes"]["unchanged"] += 1
+            return "unchanged"
+        if income.declared_per_capita == declared:
+            self.counts["incomes"]["unchanged"] += 1
+            return "unchanged"
+        old = income.declared_per_capita
+        income.declared_per_capita = declared
+        self.plan.incomes_changed.append(income)
+        self.plan.income_fields.add("declared_per_capita")
+        self.counts["incomes"]["changed"] += 1
+        label = f"{year}年{field_label(HouseholdIncome, 'declared_per_capita')}"
+        self.change(
+            group.number, "", "changed", label, f"{old:.2f}" if old else "", f"{declared:.2f}"
+        )
+        self.plan.trace("I", income.pk, "declared_per_capita", str(old), str(declared))
+        return "changed"
+
     def plan_status_new(self, group: _Group, household: Household, start) -> None:
         line = group.source.get("status", group.line)
         if "status" not in self.columns:
@@ -1114,6 +1526,8 @@ class _Planner:
                 ERROR_STATUS_NOT_REGISTERED.format(status=PovertyStatus(status).label),
             )
             return
+        if status in LIFTED_STATUSES and not self.lifting_check(group, household, line, status):
+            return
         if start is None:
             return  # 识别年度 is missing: reported on its cell
         self.plan.periods_new.append(
@@ -1127,6 +1541,51 @@ class _Planner:
         )
         self.plan.trace("S+", group.number)
 
+    def lifting_check(self, group: _Group, household: Household, line: int, status) -> bool:
+        """The lifting check the status service applies, on the facts the file
+        gives (a new household has no assessed guarantees: it fails on them)."""
+        on = self.on
+        members_from, incomes_from = self.planned_from
+        planned = self.plan.members_new[members_from:]
+        income = next(iter(self.plan.incomes_new[incomes_from:]), None)
+        per_capita = None
+        if income is not None and income.year == on.year:
+            per_capita = (
+                income.declared_per_capita
+                if income.declared_per_capita is not None and not income.net_income
+                else rules.per_capita_income(income.net_income, len(planned))
+            )
+        facts = rules.HouseholdFacts(
+            year=on.year,
+            per_capita_income=per_capita,
+            poverty_line=self.poverty_line,
+            food_ok=None,
+            clothing_ok=None,
+            housing_grade=None,
+            housing_renovation_completed=False,
+            housing_alternative=HousingAlternative.NONE,
+            water_ok=None,
+            members=tuple(
+                rules.MemberFacts(
+                    name=m.name,
+                    age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
+                    school_age=rules.is_compulsory_school_age(m.birth_date, on),
+                    school_status=m.school_status,
+                    medical_insurance=m.medical_insurance,
+                )
+                for m in planned
+            ),
+        )
+        check = rules.check_lifting_standard(facts)
+        if check.passed:
+            return True
+        failures = ";".join(f"{f.label}:{f.reason}" for f in check.failures)
+        label = PovertyStatus(status).label
+        self.error(
+            line, "status", ERROR_STATUS_LIFTED_CHECK.format(status=label, failures=failures)
+        )
+        return False
+
     def check_status(self, group: _Group, household: Household) -> None:
         status = group.values.get("status")
         if status is None:
@@ -1135,16 +1594,25 @@ class _Planner:
             self.error(group.source.get("status", group.line), "status", ERROR_STATUS_CHANGE)
 
 
+def _title_year(title: str) -> int | None:
+    """A year named in the title ("2019年度…花名册"), if exactly one."""
+    years = {int(y) for y in re.findall(r"(20[0-9]{2})\s*年", title or "")}
+    return years.pop() if len(years) == 1 else None
+
+
 def ledger_plan(
     *,
     parsed: ParsedLedger,
     user,
     on: date,
     progress: Callable[[int], None] | None = None,
+    village: Village | None = None,
 ) -> ImportPlan:
     """Plan the import of ``parsed`` by ``user`` as of ``on``; writes nothing.
 
     ``user`` is the uploader: their villages bound what the file may touch.
-    ``progress`` (optional) is called with a percentage as the plan advances.
+    ``village``: the village chosen on upload (the file's 行政村 column, if
+    any, must agree). ``progress`` (optional) is called with a percentage as
+    the plan advances.
     """
-    return _Planner(parsed, user, on, progress).run()
+    return _Planner(parsed, user, on, progress, village).run()

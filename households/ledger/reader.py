@@ -43,6 +43,7 @@ from households import rules
 from households.ledger import columns as cols
 from households.ledger.clean import cleaner_for
 from households.ledger.types import CellError, LedgerFileError, LedgerRow, ParsedLedger, SheetColumn
+from households.ledger.variants import SCHOOL_LEVELS
 
 MB = 1024 * 1024
 #: The header is looked for in this many rows from the top of the sheet.
@@ -61,6 +62,7 @@ MEMO_LIMIT = 50_000
 #: Columns whose values are nearly all different: not worth remembering.
 _UNIQUE_KEYS = frozenset({"id_number", "name", "head_name", "phone"})
 CHUNK_BYTES = 1 * MB
+SCHOOL_LEVEL_KEYS = {cols.normalise_title(text): level for text, level in SCHOOL_LEVELS.items()}
 #: Words that start the signature lines under a ledger (制表人:…).
 FOOTER_MARKERS = ("制表", "填表", "填报", "审核", "负责人", "联系人:", "注:", "说明:")
 
@@ -123,6 +125,9 @@ ERROR_TOO_MANY_ROWS = gettext_lazy(
 CELL_ERROR_FORMULA = gettext_lazy("该单元格是公式而不是数值,请复制后“选择性粘贴→数值”再上传")
 CELL_ERROR_VALUE = gettext_lazy("该单元格是错误值(如#N/A、#DIV/0!、#REF!),请改正后再上传")
 CELL_ERROR_REQUIRED = gettext_lazy("未填写{title}")
+WARNING_LOOKALIKE = gettext_lazy(
+    "未识别的列“{title}”与“{known}”相近,这一列的数据没有读取;如果是同一列,请把表头改为“{known}”"
+)
 SKIPPED_TOTALS = gettext_lazy("合计行(“{text}”),已跳过")
 SKIPPED_FOOTER = gettext_lazy("表尾说明(“{text}”),已跳过")
 SKIPPED_NUMBERING = gettext_lazy("表头下的列序号行(1、2、3…),已跳过")
@@ -633,9 +638,13 @@ def _read_workbook(workbook, *, scans, sheet_paths, max_rows, today) -> ParsedLe
         path = sheet_paths.get(name)
         # An unknown layout: be strict, any sheet's formulas count.
         scan = scans.get(path, _CellScan()) if path else _merged_scans(scans.values())
+        title = " ".join(
+            text for row in head[: header.rows[0]] for value in row if (text := _title_text(value))
+        )
         return _read_sheet(
             name,
             header,
+            title=title,
             first_line=header.rows[-1] + 2,
             rows=chain(head[header.rows[-1] + 1 :], rows),
             scan=scan,
@@ -700,7 +709,26 @@ def _described(column: cols.Column) -> str:
     return f"{column.title}(也可写作{'、'.join(column.aliases[:3])})"
 
 
-def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows, today):
+def _lookalikes(header: _Header) -> list[CellError]:
+    """Unrecognised header cells that contain a known title ("2020年工资性收入")."""
+    known = sorted(
+        ((cols.normalise_title(t), column) for column in cols.READ_COLUMNS for t in column.titles),
+        key=lambda item: -len(item[0]),
+    )
+    found = []
+    for index, text in sorted(header.unknown.items()):
+        normal = cols.normalise_title(text)
+        for title, column in known:
+            if len(title) >= 3 and title in normal:
+                message = str(WARNING_LOOKALIKE).format(title=text, known=column.title)
+                found.append(
+                    CellError(header.rows[-1] + 1, column_letter(index), "", text, message)
+                )
+                break
+    return found
+
+
+def _read_sheet(sheet_name, header: _Header, *, title="", first_line, rows, scan, max_rows, today):
     if scan.unlocated > 0:
         raise _fail("formulas", ERROR_FORMULAS, sheet=sheet_name, count=scan.unlocated)
     columns = _check_columns(sheet_name, header)
@@ -727,6 +755,7 @@ def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows
     by_key = {p.key: p for p in plan}
     required = [p for p in plan if p.required]
     id_index = columns["id_number"].index
+    school_levels = "school_status" in columns
     formulas, error_cells = scan.formulas, scan.errors
     required_messages = {
         p.key: str(rules.ID_ERROR_EMPTY)
@@ -783,13 +812,13 @@ def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows
                 if message is not None:
                     errors.append(_cell_error(line, by_key[key], message))
                     filled = True
-                elif cleaned is not None:
+                elif cleaned is not None and key != "serial":
                     filled = True
         else:
             for key, index, clean, _memo in steps:
                 value = row[index]
                 raw[key] = None if value == "" else value
-                if row_formulas is not None and index in row_formulas:
+                if row_formulas is not None and index in row_formulas and key != "serial":
                     message, cleaned = str(CELL_ERROR_FORMULA), None
                 elif row_error_cells is not None and index in row_error_cells:
                     message, cleaned = str(CELL_ERROR_VALUE), None
@@ -802,9 +831,9 @@ def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows
                 if message is not None:
                     errors.append(_cell_error(line, by_key[key], message))
                     filled = True
-                elif cleaned is not None:
+                elif cleaned is not None and key != "serial":
                     filled = True
-        if not filled:  # only spaces, or only columns we do not read (序号…)
+        if not filled:  # only spaces, or only columns we do not read or only 序号
             continue
         count += 1
         if count > max_rows:
@@ -812,6 +841,11 @@ def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows
         for step in required:
             if values[step.key] is None and not any(e.key == step.key for e in errors):
                 errors.append(_cell_error(line, step, required_messages[step.key]))
+        if school_levels and values.get("education_level") is None:
+            # 在校生状况 "初中": in school, at junior level.
+            level = SCHOOL_LEVEL_KEYS.get(cols.normalise_title(raw.get("school_status") or ""))
+            if level is not None:
+                values["education_level"] = level
         parsed_rows.append(LedgerRow(line=line, values=values, raw=raw, errors=errors))
 
     return ParsedLedger(
@@ -821,6 +855,8 @@ def _read_sheet(sheet_name, header: _Header, *, first_line, rows, scan, max_rows
         rows=parsed_rows,
         unknown_columns=[header.unknown[index] for index in sorted(header.unknown)],
         skipped_rows=skipped,
+        title=title,
+        header_warnings=_lookalikes(header),
     )
 
 

@@ -59,6 +59,14 @@ Status = LedgerImportStatus
 BATCH_SIZE = 2000
 
 LEDGER_ERROR_PERMISSION = _("您没有导入台账的权限")
+LEDGER_ERROR_VILLAGE = _("您不能导入该村的台账")
+LEDGER_ERROR_ABANDONED = _("预览后超过{hours}小时未确认,已放弃;数据可能已变化,请重新上传")
+
+#: Codes of the reader's refusals before any cell is read: such a file is
+#: deleted from storage at once (only its record stays).
+REFUSED_UNREAD = frozenset(
+    {"too_large", "not_xlsx", "xls", "encrypted", "corrupt", "zip_bomb", "xml_entities"}
+)
 LEDGER_ERROR_TOO_LARGE = _("文件太大({size}),台账文件不能超过{limit}")
 LEDGER_ERROR_EMPTY = _("上传的文件是空的")
 LEDGER_ERROR_HAS_ERRORS = _("预览发现{count}处错误,不能导入;请在Excel中修改后重新上传")
@@ -154,23 +162,30 @@ def _scope(user) -> tuple[bool, list[str]]:
     return user.has_perm("households.view_all_households"), names
 
 
-def ledger_upload(*, file, user) -> LedgerImport:
+def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport:
     """Store an uploaded ledger and its record; nothing is read or written yet.
 
     The record is ``uploaded`` when the file is small enough to be previewed
     within the request (the caller then calls :func:`ledger_preview`), else
-    ``queued`` for the worker.
+    ``queued`` for the worker. ``village``: the village the file is of (its
+    households belong to it when the file has no 行政村 column); it must be
+    one the user may import.
     """
     if not user.has_perm("households.import_ledger"):
         raise PermissionDenied(LEDGER_ERROR_PERMISSION)
+    if village is not None and not (
+        user.has_perm("households.view_all_households")
+        or Village.objects.filter(pk=village.pk, user_profiles__user=user).exists()
+    ):
+        raise PermissionDenied(LEDGER_ERROR_VILLAGE)
     limit = max_bytes()
     size = file.size
     if size is not None and size > limit:
-        # Checked before the file is read or hashed.
-        raise ValidationError(
-            LEDGER_ERROR_TOO_LARGE.format(size=_size_text(size), limit=_size_text(limit)),
-            code="too_large",
-        )
+        # Checked before the file is read: it is hashed a chunk at a time
+        # for its record, and never stored.
+        message = LEDGER_ERROR_TOO_LARGE.format(size=_size_text(size), limit=_size_text(limit))
+        _refused_record(file, user, village, size=size, message=message)
+        raise ValidationError(message, code="too_large")
     if hasattr(file, "seek"):
         file.seek(0)
     data = b"".join(file.chunks()) if hasattr(file, "chunks") else file.read()
@@ -191,6 +206,7 @@ def ledger_upload(*, file, user) -> LedgerImport:
         estimated_rows=rows,
         scope_all=scope_all,
         scope_villages=scope_villages,
+        village=village,
     )
     if rows > sync_rows():
         record.status = Status.QUEUED
@@ -206,6 +222,28 @@ def ledger_upload(*, file, user) -> LedgerImport:
         rows,
     )
     return record
+
+
+def _refused_record(file, user, village, *, size: int, message) -> LedgerImport:
+    """The record of a file refused on upload: name, size, SHA-256 and why; no file."""
+    digest = hashlib.sha256()
+    if hasattr(file, "seek"):
+        file.seek(0)
+    for chunk in file.chunks() if hasattr(file, "chunks") else [file.read()]:
+        digest.update(chunk)
+    scope_all, scope_villages = _scope(user)
+    return LedgerImport.objects.create(
+        uploaded_by=user,
+        file_name=os.path.basename(str(file.name or "ledger.xlsx"))[:255],
+        sha256=digest.hexdigest(),
+        size=size,
+        scope_all=scope_all,
+        scope_villages=scope_villages,
+        village=village,
+        status=Status.FAILED,
+        phase=str(PHASE_FAILED),
+        error_message=str(message),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -255,6 +293,15 @@ class _Progress:
 
 def _fail(record: LedgerImport, message) -> None:
     _update(record, status=Status.FAILED, phase=str(PHASE_FAILED), error_message=str(message))
+
+
+def _discard_file(record: LedgerImport) -> None:
+    """Delete a refused file from storage; the record keeps its name, size,
+    SHA-256 and the reason."""
+    if record.file:
+        record.file.delete(save=False)
+    LedgerImport.objects.filter(pk=record.pk).update(file="")
+    record.file = None
 
 
 def _read(record: LedgerImport) -> ParsedLedger:
@@ -322,9 +369,12 @@ def ledger_preview(*, ledger_import: LedgerImport) -> LedgerImport:
                 user=record.uploaded_by,
                 on=_today(),
                 progress=_Progress(record, PHASE_CHECKING, 40, 95),
+                village=record.village,
             )
     except LedgerFileError as exc:
         _fail(record, exc.message)
+        if exc.code in REFUSED_UNREAD:
+            _discard_file(record)
         return record
     except Exception as exc:
         logger.exception("ledger preview #%s failed", record.pk)
@@ -361,6 +411,9 @@ def _check_may_apply(record: LedgerImport, user) -> None:
         )
     if record.status != Status.PREVIEWED:
         raise ValidationError(LEDGER_ERROR_NOT_PREVIEWED, code="not_previewed")
+    if record.is_abandoned:
+        hours = int(getattr(settings, "LEDGER_PREVIEW_HOURS", 72))
+        raise ValidationError(LEDGER_ERROR_ABANDONED.format(hours=hours), code="abandoned")
     if record.error_count:
         raise ValidationError(
             LEDGER_ERROR_HAS_ERRORS.format(count=record.error_count), code="has_errors"
@@ -444,7 +497,9 @@ def ledger_run_apply(
                 record.refresh_from_db()
                 return record
             _lock_households(parsed)
-            plan = ledger_plan(parsed=parsed, user=record.uploaded_by, on=_today())
+            plan = ledger_plan(
+                parsed=parsed, user=record.uploaded_by, on=_today(), village=record.village
+            )
             parsed = None  # the rows are in the plan now: free them before writing
             if plan.has_errors or (expected is not None and plan.fingerprint() != expected):
                 raise _Replanned(plan)
@@ -621,7 +676,9 @@ def ledger_cancel(*, ledger_import: LedgerImport, user) -> LedgerImport:
     return record
 
 
-def ledger_import_bytes(*, data: bytes, filename: str, user) -> LedgerImport:
+def ledger_import_bytes(
+    *, data: bytes, filename: str, user, village: Village | None = None
+) -> LedgerImport:
     """Upload, preview and apply a ledger synchronously (scripts, benchmarks).
 
     The file is read once and planned once, inside the writing transaction
@@ -629,7 +686,7 @@ def ledger_import_bytes(*, data: bytes, filename: str, user) -> LedgerImport:
     to compare. With errors nothing is written and the record is
     ``previewed`` with them; otherwise it is ``applied``.
     """
-    record = ledger_upload(file=ContentFile(data, name=filename), user=user)
+    record = ledger_upload(file=ContentFile(data, name=filename), user=user, village=village)
     _update(record, status=Status.APPLYING, applied_by=user, attempts=F("attempts") + 1)
     record.refresh_from_db()
     return ledger_run_apply(ledger_import=record, compare=False)

@@ -60,3 +60,6 @@ class ParsedLedger:
     rows: list[LedgerRow]
     unknown_columns: list[str] = field(default_factory=list)  # titles not recognised
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why): totals…
+    title: str = ""  # the text above the header ("学田地村建档立卡贫困户花名册")
+    # Header cells not recognised that look like a known title (warnings).
+    header_warnings: list[CellError] = field(default_factory=list)

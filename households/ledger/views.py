@@ -26,19 +26,55 @@ from django.views.decorators.http import require_GET, require_POST
 from households.ledger import services
 from households.ledger.annotate import error_workbook
 from households.ledger.models import LedgerImport, LedgerImportStatus
+from households.models import Village
 
 PERMISSION = "households.import_ledger"
 PAGE_SIZE = 30
 #: Seconds between reloads of a running import's page.
 REFRESH_SECONDS = 2
+#: Problems listed one by one on the preview (grouped by kind above; all of
+#: them are in the error workbook).
+ERRORS_SHOWN = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(forms.Form):
+    village = forms.ModelChoiceField(
+        label=gettext_lazy("行政村"),
+        queryset=Village.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("按文件中的“行政村”列"),
+        help_text=gettext_lazy("文件中各户所属的村;文件有“行政村”列时须与此一致"),
+    )
     file = forms.FileField(
         label=gettext_lazy("台账文件(.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = importable_villages(user)
+        field = self.fields["village"]
+        field.queryset = villages
+        self.own = None
+        if not user.has_perm("households.view_all_households"):
+            # A cadre imports their own village: preselected, the only choice.
+            field.empty_label = None
+            own = list(villages[:2])
+            if len(own) == 1:
+                self.own = own[0]
+                field.initial = self.own.pk
+
+    def clean_village(self):
+        return self.cleaned_data.get("village") or self.own
+
+
+def importable_villages(user):
+    """The villages whose ledger ``user`` may import: all for a town
+    administrator, else their own."""
+    if user.has_perm("households.view_all_households"):
+        return Village.objects.order_by("name")
+    return Village.objects.filter(user_profiles__user=user).order_by("name")
 
 
 def visible_import(request, pk) -> LedgerImport:
@@ -56,12 +92,16 @@ def _report(request, exc: ValidationError) -> None:
 
 @permission_required(PERMISSION, raise_exception=True)
 def ledger_list(request):
-    form = UploadForm()
+    form = UploadForm(user=request.user)
     if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
+        form = UploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
-                record = services.ledger_upload(file=form.cleaned_data["file"], user=request.user)
+                record = services.ledger_upload(
+                    file=form.cleaned_data["file"],
+                    user=request.user,
+                    village=form.cleaned_data["village"],
+                )
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:
@@ -73,12 +113,17 @@ def ledger_list(request):
                 return redirect("ledger:detail", pk=record.pk)
     imports = LedgerImport.objects.visible_to(request.user).select_related("uploaded_by")
     page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
+    villages = list(importable_villages(request.user)[:2])
     return render(
         request,
         "ledger/list.html",
         {
             "form": form,
             "page": page,
+            # The round trip: the template, and this village's ledger to edit.
+            "export_village": villages[0] if len(villages) == 1 else None,
+            "may_export": request.user.has_perm("households.export_households"),
+            "may_reveal": request.user.has_perm("households.reveal_id_number"),
             "max_mb": services.max_bytes() // (1024 * 1024),
             "max_rows": services.max_rows(),
         },
@@ -102,6 +147,10 @@ def ledger_detail(request, pk):
             "may_manage": services.may_manage(request.user, record),
             "can_confirm": record.can_confirm and services.may_manage(request.user, record),
             "errors_truncated": preview.get("errors_total", 0) > len(preview.get("errors", [])),
+            "errors_shown": preview.get("errors", [])[:ERRORS_SHOWN],
+            "warnings_shown": preview.get("warnings", [])[:ERRORS_SHOWN],
+            "error_groups": preview.get("error_groups") or [],
+            "warning_groups": preview.get("warning_groups") or [],
             "changes_truncated": preview.get("changes_total", 0) > len(preview.get("changes", [])),
             "absent_truncated": preview.get("absent_total", 0) > len(preview.get("absent", [])),
         },
@@ -118,7 +167,7 @@ def ledger_detail(request, pk):
 def ledger_errors(request, pk):
     record = visible_import(request, pk)
     preview = record.preview or {}
-    if not preview.get("errors"):
+    if not (preview.get("errors") or preview.get("warnings")) or not record.file:
         messages.error(request, _("这次导入没有需要标注的错误"))
         return redirect("ledger:detail", pk=record.pk)
     with record.file.open("rb") as stream:

@@ -20,3 +20,39 @@
     }
   });
 })();
+
+// The checklist's 全部符合: every item not answered yet is marked OK (the
+// enumerator then reads the list and submits). An item already marked not
+// OK stays so, and still needs its note: the server checks both.
+(function () {
+  "use strict";
+  function allOk(form) {
+    var radios = form.querySelectorAll("input[type=radio][value=yes]");
+    for (var i = 0; i < radios.length; i += 1) {
+      var group = form.querySelectorAll("input[type=radio][name='" + radios[i].name + "']");
+      var answered = false;
+      for (var j = 0; j < group.length; j += 1) {
+        answered = answered || group[j].checked;
+      }
+      if (!answered) {
+        radios[i].checked = true;
+      }
+    }
+  }
+  function setUp() {
+    var form = document.getElementById("checklist-form");
+    var button = document.getElementById("all-ok");
+    if (!form || !button) {
+      return;
+    }
+    button.closest("[data-all-ok]").hidden = false;
+    button.addEventListener("click", function () {
+      allOk(form);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();

@@ -17,6 +17,7 @@ POST_ONLY = [LOGIN, 405, 405, 405, 405, 405, 405, 405]
 MATRIX: dict[str, list[int]] = {
     "census:progress": READ,
     "census:organisation": READ,
+    "census:queue": READ,
     "census:village": READ,
     "census:worklist": READ,
     "census:household": READ,

@@ -30,6 +30,9 @@ MATRIX = {
     "households:member_add": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
     "households:member_edit": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
     "households:member_leave": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
+    # Corrections of a join, a leave or a status change: the town administrator's only.
+    "households:member_correct": [LOGIN, 200, 403, 404, 403, 403, 403, 403],
+    "households:status_undo": [LOGIN, 200, 403, 404, 403, 403, 403, 403],
     "households:reveal_id": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
     "households:income": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
     "households:guarantee_add": [LOGIN, 200, 200, 404, 403, 403, 403, 403],
@@ -108,6 +111,8 @@ def url_for(name, town):
         "households:member_add": {"pk": household.pk},
         "households:member_edit": {"pk": household.pk, "member_pk": member.pk},
         "households:member_leave": {"pk": household.pk, "member_pk": member.pk},
+        "households:member_correct": {"pk": household.pk, "member_pk": member.pk},
+        "households:status_undo": {"pk": household.pk},
         "households:reveal_id": {"pk": household.pk, "member_pk": member.pk},
         "households:income": {"pk": household.pk, "year": 2020},
         "households:guarantee_add": {"pk": household.pk},

@@ -26,6 +26,7 @@ from households.rules import (
     ID_ERROR_EMPTY,
     ID_ERROR_FUTURE_BIRTH,
     ID_ERROR_LENGTH,
+    ID_ERROR_REGION,
     ID_ERROR_SCIENTIFIC,
     Criterion,
     HouseholdFacts,
@@ -38,6 +39,8 @@ from households.rules import (
     format_percent,
     format_yuan,
     id_check_digit,
+    id_region,
+    id_region_note,
     incidence_below_exit_threshold,
     income_margin,
     is_valid_id_number,
@@ -226,6 +229,79 @@ def test_future_birth_is_rejected():
 
 def test_birth_today_is_accepted():
     assert parse_id_number(valid_id("15262720200630123"), today=TODAY).birth_date == TODAY
+
+
+# -- Region codes, against python-stdnum's county table ------------------------
+# python-stdnum's own test numbers (tests/test_cn_ric.doctest). We differ in one
+# place, on purpose: stdnum's ``validate`` refuses a code that was not in force
+# in the birth year (110111198012010078, 110201199312010077); we accept them and
+# give a note, because numbers are assigned at registration, often years after
+# birth, and this county's 150927 exists only since 2003.
+
+STDNUM_VALID = [
+    "360426199101010071",
+    "44011320141005001x",
+    "412723199010050012",
+    "110102199101010078",
+    "120110198012010073",
+    "120110199212010072",
+]
+STDNUM_NOT_IN_FORCE_AT_BIRTH = ["110111198012010078", "110201199312010077"]
+
+
+@pytest.mark.parametrize("number", STDNUM_VALID)
+def test_stdnum_valid_numbers_are_valid(number):
+    from stdnum.cn import ric
+
+    assert ric.is_valid(number)
+    assert parse_id_number(number).number == number.upper()
+
+
+def test_unknown_region_is_refused_as_stdnum_does():
+    from stdnum.cn import ric
+
+    assert not ric.is_valid("990426199112010074")
+    with pytest.raises(IdNumberError) as caught:
+        parse_id_number("990426199112010074")
+    assert caught.value.code == "region"
+    assert str(caught.value) == ID_ERROR_REGION.format(code="990426")
+
+
+@pytest.mark.parametrize("number", STDNUM_NOT_IN_FORCE_AT_BIRTH)
+def test_code_not_in_force_in_birth_year_is_accepted_with_a_note(number):
+    from stdnum.cn import ric
+
+    assert not ric.is_valid(number)  # where stdnum and we differ
+    assert parse_id_number(number).number == number
+    assert id_region_note(number).startswith(f"身份证号前6位“{number[:6]}”")
+
+
+@pytest.mark.parametrize(
+    "number", ["T60426199101010078", "360426199113010079", "36042619910102009X"]
+)
+def test_stdnum_invalid_numbers_are_invalid(number):
+    from stdnum.cn import ric
+
+    assert not ric.is_valid(number)
+    assert not is_valid_id_number(number)
+
+
+def test_this_countys_code_before_2003_is_accepted_with_a_note():
+    # Born 1956 in 察哈尔右翼中旗, registered under 150927 (in force since 2003).
+    body = "15092719560301001"
+    number = body + id_check_digit(body)
+    assert parse_id_number(number).region_code == "150927"
+    region = id_region(number)
+    assert region.name == "内蒙古自治区察哈尔右翼中旗"
+    assert not region.in_force(1956) and region.in_force(2010)
+    assert "1956" in id_region_note(number)
+    later = "15092720050301001"
+    assert id_region_note(later + id_check_digit(later)) == ""
+
+
+def test_region_of_a_code_that_never_existed_is_none():
+    assert id_region("990426") is None
+    assert id_region("abc") is None
 
 
 @pytest.mark.parametrize(

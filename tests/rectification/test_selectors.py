@@ -111,7 +111,7 @@ def test_rounds_page_shows_the_reports_figures(client, django_assert_num_queries
     client.force_login(get_user_model().objects.get(username="admin"))
     url = reverse("rectification:rounds") + "?on=2020-05-31"
     client.get(url)
-    with django_assert_num_queries(5):  # as with a handful of problems (test_views)
+    with django_assert_num_queries(7):  # as with a handful of problems (test_views)
         content = client.get(url).content.decode()
     for figures in ("9(3/2/2/2)", "6(3/1/2)", "15(7/2/6)"):
         assert f"合计 {figures}" in content
@@ -132,3 +132,26 @@ def test_a_cadre_counts_only_problems_concerning_their_village(client):
     assert own.exists()
     assert not own.exclude(villages__name="学田地村").exists()
     assert problem_counts(on=AS_OF, problems=own).found == own.count()
+
+
+def test_the_demos_closed_problems_are_consistent_with_its_date():
+    from households.demo.build import ensure_demo_users
+
+    ensure_demo_users(password="test-Password-2020")
+    done = Problem.objects.filter(status=ProblemStatus.DONE)
+    assert done.count() == 41
+    # Nothing was finished after the demo's date, nor before it was found.
+    assert not done.filter(completed_on__gt=AS_OF).exists()
+    assert all(p.found_on < p.completed_on for p in done)
+    # No problem closed without evidence, nor without who closed it.
+    assert not done.filter(evidence__isnull=True).exists()
+    assert not done.filter(closed_by__isnull=True).exists()
+    for problem in done.prefetch_related("evidence"):
+        for evidence in problem.evidence.all():
+            assert evidence.uploaded_at.date() <= problem.completed_on
+            assert evidence.content_type == "application/pdf" and evidence.size > 0
+    assert (
+        not Problem.objects.exclude(status=ProblemStatus.DONE)
+        .filter(completed_on__isnull=False)
+        .exists()
+    )

@@ -88,7 +88,8 @@ def test_preview_lists_every_error_and_offers_no_confirm(ledger_town, client_for
     content = client.get(detail_url(record)).content.decode()
 
     assert 'id="confirm"' not in content
-    assert str(pipeline.ERROR_VILLAGE_SCOPE) in content
+    # The cadre's own village is the upload's: another in the 行政村 column is an error.
+    assert pipeline.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in content
     assert pipeline.ERROR_SIZE.format(given=5, actual=2) in content
     assert reverse("ledger:errors", kwargs={"pk": record.pk}) in content
     response = client.post(confirm_url(record), follow=True)
@@ -112,7 +113,7 @@ def test_error_workbook_marks_the_bad_cell_with_a_comment(ledger_town, client_fo
     sheet = workbook["台账"]
     cell = sheet[f"{letter('行政村')}{FIRST_ROW}"]
     assert cell.value == "点力村"  # the user's data, as uploaded
-    assert str(pipeline.ERROR_VILLAGE_SCOPE) in cell.comment.text
+    assert pipeline.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert sheet["A1"].value == "学田地村建档立卡贫困户花名册"  # layout kept
     assert sheet[f"{letter('姓名')}{FIRST_ROW}"].comment is None
@@ -184,7 +185,7 @@ def test_upload_too_large_is_an_error_on_the_form(ledger_town, client_for, setti
     response = upload(client_for("cadre"), ledger_xlsx(household("150927000200010")))
     assert response.status_code == 200
     assert "文件太大" in response.content.decode()
-    assert not LedgerImport.objects.exists()
+    assert not LedgerImport.objects.get().file  # refused: only the record is kept
 
 
 def test_cancel_gives_up_a_previewed_import(ledger_town, client_for):
@@ -237,3 +238,97 @@ def test_confirm_is_post_only(ledger_town, client_for):
 def test_anonymous_is_sent_to_login(ledger_town, client_for):
     response = client_for(None).get(reverse("ledger:list"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+# -- the round trip from the 台账导入 page ----------------------------------------
+
+
+def test_the_import_page_links_the_template_and_the_exports(ledger_town, client_for):
+    from households.models import Village
+
+    own = Village.objects.get(name="学田地村")
+    content = client_for("cadre").get(reverse("ledger:list")).content.decode()
+    assert f"{reverse('ledger:template')}?village={own.pk}" in content
+    assert f'{reverse("ledger:export")}?village={own.pk}"' in content
+    assert f"{reverse('ledger:registry_export')}?village={own.pk}" in content
+    # The cadre's own village is preselected and the only choice.
+    assert f'<option value="{own.pk}" selected>学田地村</option>' in content
+    assert "点力村" not in content
+
+
+def test_the_full_id_export_is_linked_only_for_those_allowed(ledger_town, client_for):
+    from django.contrib.auth.models import Permission
+
+    cadre_content = client_for("cadre").get(reverse("ledger:list")).content.decode()
+    allowed = cadre().has_perm("households.reveal_id_number")
+    assert ("ids=full" in cadre_content) == allowed
+    if not allowed:
+        user = cadre()
+        user.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
+        content = client_for("cadre").get(reverse("ledger:list")).content.decode()
+        assert "ids=full" in content
+
+
+def test_an_administrator_chooses_the_village_or_the_column(ledger_town, client_for):
+    content = client_for("admin").get(reverse("ledger:list")).content.decode()
+    assert "按文件中的“行政村”列" in content
+    assert "学田地村</option>" in content and "点力村</option>" in content
+
+
+def test_a_cadre_cannot_post_another_village(ledger_town, client_for):
+    from households.models import Village
+
+    other = Village.objects.get(name="点力村")
+    response = client_for("cadre").post(
+        reverse("ledger:list"),
+        {"village": other.pk, "file": SimpleUploadedFile("a.xlsx", ledger_xlsx(household("X1")))},
+    )
+    assert response.status_code == 200  # the form refuses the choice
+    assert not LedgerImport.objects.exists()
+
+
+def test_a_file_refused_before_parsing_is_deleted_and_its_record_kept(
+    ledger_town, client_for, tmp_path
+):
+    client = client_for("cadre")
+    upload(client, b"PK\x03\x04" + b"\x00" * 200, name="坏文件.xlsx")
+    record = LedgerImport.objects.get()
+    assert record.status == LedgerImportStatus.FAILED
+    assert not record.file and record.file_name == "坏文件.xlsx" and len(record.sha256) == 64
+    assert not any(path.is_file() for path in tmp_path.rglob("*.xlsx"))
+    content = client.get(reverse("ledger:list")).content.decode()
+    assert "失败" in content
+
+
+def test_an_unconfirmed_preview_is_shown_abandoned(ledger_town, client_for, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for("cadre")
+    upload(client, ledger_xlsx(household("150927000200099")))
+    record = LedgerImport.objects.get()
+    settings.LEDGER_PREVIEW_HOURS = 24
+    LedgerImport.objects.filter(pk=record.pk).update(
+        previewed_at=timezone.now() - timedelta(hours=25)
+    )
+    content = client.get(reverse("ledger:list")).content.decode()
+    assert "已放弃" in content and "已预览,待确认" not in content
+    detail = client.get(detail_url(record)).content.decode()
+    assert 'id="abandoned"' in detail and 'id="confirm"' not in detail
+    response = client.post(confirm_url(record), follow=True)
+    assert "已放弃" in response.content.decode()
+    assert not Household.objects.filter(number="150927000200099").exists()
+
+
+def test_errors_are_grouped_by_kind_with_counts(ledger_town, client_for):
+    rows = []
+    for n in range(7):
+        rows += household(f"15092700030{n:04d}", village="点力村")
+    client = client_for("cadre")
+    upload(client, ledger_xlsx(rows))
+    record = LedgerImport.objects.get()
+    (group,) = [g for g in record.preview["error_groups"] if g["title"] == "行政村"]
+    assert group["count"] == 7 and len(group["cells"]) == 5
+    content = client.get(detail_url(record)).content.decode()
+    assert 'id="error-groups"' in content

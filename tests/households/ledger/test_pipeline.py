@@ -221,26 +221,29 @@ def test_every_broken_row_is_reported_and_nothing_can_be_written(ledger_town):
         id_col,
         str(rules.ID_ERROR_CHECK_DIGIT).format(expected=expected_check, actual=bad_id[-1]),
     ) in errors
+    # Check columns that disagree are warnings on their cell, never errors.
+    warnings = {(w["row"], w["column"], w["message"]) for w in record.preview["warnings"]}
     assert (
         4,
         letter("人均纯收入"),
         pipeline.ERROR_PER_CAPITA.format(
             given="5000.00", computed=Decimal("4000.00"), net="8000.00", size=2
         ),
-    ) in errors
+    ) in warnings
     assert (
         6,
         letter("行政村"),
         pipeline.ERROR_VILLAGE_UNKNOWN.format(name="白音村", villages="学田地村"),
     ) in errors
     assert (8, relation_col, str(pipeline.ERROR_NO_HEAD)) in errors
-    assert (8, letter("家庭人口"), pipeline.ERROR_SIZE.format(given=3, actual=2)) in errors
+    assert (8, letter("家庭人口"), pipeline.ERROR_SIZE.format(given=3, actual=2)) in warnings
     assert (9, id_col, str(pipeline.ERROR_ID_REGISTERED)) in errors
     assert (11, id_col, pipeline.ERROR_ID_DUPLICATE.format(row=5)) in errors
     # Each error has its column title, for the table and the error workbook.
     titles = {(e["column"], e["title"]) for e in record.preview["errors"]}
     assert (id_col, "身份证号") in titles
-    assert record.counts["errors"] == len(record.preview["errors"]) >= 8
+    assert record.counts["errors"] == len(record.preview["errors"]) >= 6
+    assert record.counts["warnings"] == len(record.preview["warnings"]) == 2
     assert record.counts["households"]["error"] == 4
 
     with pytest.raises(ValidationError) as refused:
@@ -323,8 +326,8 @@ def test_members_missing_from_the_file_are_listed_not_removed(ledger_town):
 
     record = preview(ledger_xlsx(rows[:2] + rows[2:4]), user("cadre"))
 
-    # 家庭人口 and 人均纯收入 still count three members: fix them as a user would.
-    assert record.counts["errors"] > 0
+    # 家庭人口 and 人均纯收入 still count three members: warnings, fixed as a user would.
+    assert record.counts["errors"] == 0 and record.counts["warnings"] == 2
     rows[2]["家庭人口"] = 2
     rows[2]["人均纯收入"] = "4500"
     record = preview(ledger_xlsx(rows), user("cadre"))
@@ -465,7 +468,11 @@ def test_too_large_a_file_is_refused_before_it_is_stored(ledger_town, settings):
     with pytest.raises(ValidationError) as refused:
         preview(ledger_xlsx(household("150927000100029")), user("cadre"))
     assert refused.value.code == "too_large"
-    assert not LedgerImport.objects.exists()
+    # Only the record stays: name, size, SHA-256 and why; no file.
+    record = LedgerImport.objects.get()
+    assert record.status == LedgerImportStatus.FAILED and not record.file
+    assert len(record.sha256) == 64 and record.size > 100
+    assert "文件太大" in record.error_message
 
 
 def test_import_bytes_runs_the_whole_import_in_one_call(ledger_town):

@@ -227,6 +227,7 @@ def test_a_two_row_header_with_merged_group_titles_is_combined(make_xlsx):
 
     assert ledger.header_rows == (2, 3)
     assert {key: column.letter for key, column in ledger.columns.items()} == {
+        "serial": "A",
         "number": "B",
         "village": "C",
         "main_cause": "D",
@@ -237,7 +238,7 @@ def test_a_two_row_header_with_merged_group_titles_is_combined(make_xlsx):
         "production_income": "I",
     }
     assert ledger.columns["wage_income"].title == "工资性收入"
-    assert ledger.unknown_columns == ["序号"]
+    assert ledger.unknown_columns == []
     assert [row.line for row in ledger.rows] == [4, 5]
     assert ledger.rows[0].values["production_income"] == Decimal("1200.50")
     assert ledger.rows[1].values["id_number"] == WIFE_ID
@@ -340,7 +341,8 @@ def test_a_row_with_only_a_serial_number_is_blank(make_xlsx):
     ledger = read(make_xlsx(rows))
 
     assert [row.line for row in ledger.rows] == [2]
-    assert ledger.unknown_columns == ["序号"]
+    assert ledger.unknown_columns == []
+    assert ledger.columns["serial"].letter == "A"
 
 
 def test_a_totals_row_at_the_bottom_is_skipped_and_reported(make_xlsx):
@@ -381,7 +383,7 @@ def test_unknown_columns_are_listed_by_title_and_ignored(make_xlsx):
     rows = [header, [1, *ROWS[0], "无", "某地"]]
     ledger = read(make_xlsx(rows))
 
-    assert ledger.unknown_columns == ["序号", "备注", "联系人 地址"]
+    assert ledger.unknown_columns == ["备注", "联系人 地址"]
     assert "备注" not in ledger.rows[0].values
     assert ledger.columns["number"].letter == "B"
 
