@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit import presentation
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import audit_object_types
 from households.params import DATE_MAX, DATE_MIN
@@ -53,7 +54,9 @@ class AuditFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["object_type"].extra["choices"] = [(t, t) for t in audit_object_types()]
+        self.filters["object_type"].extra["choices"] = [
+            (t, presentation.model_name(t)) for t in audit_object_types()
+        ]
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(at__gte=_midnight(value))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from audit import selectors
+from audit import presentation, selectors
 from audit.filters import AuditFilter
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
@@ -52,7 +52,12 @@ def entry_list(request):
     return render(
         request,
         "audit/list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "entries": presentation.present(page),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -283,6 +283,14 @@ class HouseholdCheckResult:
     projected_per_capita_income: Decimal | None
     check: rules.LiftingCheck
     projected_check: rules.LiftingCheck
+    # Members present on the income's survey date: the per-capita divisor.
+    income_size: int | None = None
+
+    @property
+    def income_size_differs(self) -> bool:
+        """The income was surveyed with another household size than the
+        members present on the date (the page says so beside the figure)."""
+        return self.income_size is not None and self.income_size != self.household_size
 
 
 @dataclass(frozen=True)
@@ -387,6 +395,7 @@ def household_check(
         poverty_line=poverty_line,
         planned_added_income=measure_facts.planned_added_income,
         projected_per_capita_income=projected,
+        income_size=rows.income_size if income is not None else None,
         check=rules.check_lifting_standard(facts(per_capita)),
         projected_check=rules.check_lifting_standard(facts(projected)),
     )
@@ -668,6 +677,8 @@ def _display(record, field: str) -> str:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return formats.amount(value)
     return str(value)
 
 

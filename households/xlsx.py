@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from households import xlsx_layout
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = "#,##0.00"
 
 
 def neutralise(value):
@@ -48,10 +49,13 @@ def write_workbook(*, title: str, headers: list[str], rows) -> bytes:
         for value in row:
             if isinstance(value, Promise):
                 value = str(value)  # lazy translations
-            if isinstance(value, Decimal):
+            amount = isinstance(value, Decimal)
+            if amount:
                 value = float(value)  # a spreadsheet number; amounts carry 2 decimals
             cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(value, str):
+            if amount:
+                cell.number_format = MONEY_FORMAT  # 18,991,395.00, as the pages write it
+            elif isinstance(value, str):
                 cell.data_type = "s"
             elif isinstance(value, date | datetime):
                 cell.number_format = "yyyy-mm-dd"

@@ -100,3 +100,12 @@ def test_ledger_and_registry_exports(town):  # noqa: F811
 
 def test_ledger_template(town):  # noqa: F811
     assert_print_layout(sheet_of(ledger_template(village="学田地村"), LEDGER_SHEET), HEADER_ROW)
+
+
+def test_amounts_are_written_as_the_pages_write_them(town, client_for):  # noqa: F811
+    response = client_for("cadre").get(reverse("households:export"), {"on": ON.isoformat()})
+    sheet = sheet_of(response.content)
+    header = [c.value for c in sheet[1]]
+    column = next(i for i, h in enumerate(header) if "人均纯收入" in h)
+    cell = sheet.cell(row=2, column=column + 1)
+    assert cell.value == 3500 and cell.number_format == "#,##0.00"

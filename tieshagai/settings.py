@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     # Login lockout (django-axes), Content-Security-Policy (django-csp).
-    "axes",
+    "tieshagai.apps.AxesConfig",  # django-axes, named in Chinese
     "csp",
     # Password age and the administrators' roles; the audit trail. Before the
     # domain apps: their permissions exist when households' post_migrate

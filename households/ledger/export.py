@@ -65,7 +65,7 @@ CHUNK_SIZE = 2000
 YES, NO = "是", "否"
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = "0.00"
+MONEY_FORMAT = "#,##0.00"  # as the pages write amounts
 
 MASKED_NOTE = (
     "从系统导出的台账,身份证号默认脱敏(中间8位显示为*):这样的文件仅供查看,不能再导入;"

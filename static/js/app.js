@@ -16,6 +16,41 @@
     });
   }
 
+  // On a phone a long filter form would push the list a screen down: past
+  // its first two fields it folds behind a button, unless one of the folded
+  // fields is in use.
+  if (window.matchMedia && window.matchMedia("screen and (max-width: 760px)").matches) {
+    var forms = document.querySelectorAll("form.filters");
+    for (var f = 0; f < forms.length; f += 1) {
+      var labels = forms[f].querySelectorAll(":scope > label");
+      if (labels.length <= 4) {
+        continue;
+      }
+      var used = false;
+      for (var l = 2; l < labels.length; l += 1) {
+        labels[l].classList.add("extra");
+        var input = labels[l].querySelector("input, select");
+        if (input && input.value && input.type !== "hidden" && !(input.tagName === "SELECT" && input.selectedIndex === 0)) {
+          used = true;
+        }
+      }
+      if (used) {
+        continue;
+      }
+      var form = forms[f];
+      form.classList.add("folded");
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "btn secondary more-filters";
+      more.textContent = "更多筛选条件";
+      more.addEventListener("click", function (event) {
+        event.target.form.classList.remove("folded");
+        event.target.remove();
+      });
+      labels[1].insertAdjacentElement("afterend", more);
+    }
+  }
+
   // Tables become one card per row on narrow screens: each cell is labelled
   // with its column's head (data-label, shown by the CSS). Cells spanning
   // several columns take the first one's head; a table marked "no-cards"

@@ -136,6 +136,11 @@ def test_door_to_door_pages_fit_a_phone(phone, live_server, door_to_door):
     page.goto(f"{live_server.url}/households/{on}")
     cell = page.locator("#households tbody tr").first.locator("td").first
     assert cell.get_attribute("data-label") == "户编号"
+    # The long filter form folds past its first fields, and unfolds.
+    expect(page.get_by_label("行政村")).to_be_hidden()
+    page.get_by_role("button", name="更多筛选条件").click()
+    expect(page.get_by_label("行政村")).to_be_visible()
+    assert_fits(page, "cadre /households/ with every filter")
 
     enumerator = phone.browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True)
     try:

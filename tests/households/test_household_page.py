@@ -350,3 +350,32 @@ def test_the_page_check_of_demo_households_is_their_check(on):
     for household in households:
         page = household_page(household=household, on=on)
         assert page.result == household_check(household=household, on=on), household.number
+
+
+def test_per_capita_names_the_surveyed_household_size_when_it_differs(town, client_for):
+    """Surveyed with 2 members; one left after the survey: the page shows 家庭人口
+    1 and a per capita over 2, and says so beside the figure."""
+    household = town["household"]
+    spouse = household.members.get(relation="spouse")
+    spouse.left_on, spouse.leave_reason = date(2020, 6, 10), LeaveReason.MOVE_OUT
+    spouse.save()
+    url = reverse("households:detail", args=[household.pk])
+
+    before = client_for("cadre").get(url, {"on": "2020-06-01"}).content.decode()
+    assert 'id="per-capita-basis"' not in before
+    after = client_for("cadre").get(url, {"on": "2020-06-30"}).content.decode()
+    assert "按收入调查时2人核算" in after
+    assert '<div class="value" id="per-capita">3,500.00</div>' in after
+
+
+def test_a_failing_criterion_is_named_as_failing(town, client_for):
+    household = town["household"]  # 3,500 per capita, below the line of 4,000
+    client = client_for("cadre")
+    page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    item = page.split('data-criterion="income"')[1].split("</li>")[0]
+    assert "收入未达标" in item
+    listing = client.get(reverse("households:list")).content.decode()
+    assert '<span class="badge bad">收入未达标</span>' in listing
+    assert "收入达标</span>" not in listing
+    filtered = client.get(reverse("households:list"), {"check": "fails_income"})
+    assert '<option value="fails_income" selected>收入未达标</option>' in filtered.content.decode()
