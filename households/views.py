@@ -54,6 +54,7 @@ from households.models import (
     HouseholdIncome,
     Member,
     Village,
+    VillagerGroup,
 )
 from households.xlsx import write_workbook
 
@@ -286,8 +287,24 @@ def household_list(request):
             "query": query.urlencode(),
             "query_without_sort": query_without_sort.urlencode(),
             "can_export": request.user.has_perm("households.export_households"),
+            "village_groups": village_groups(filterset.filters["village"].queryset),
+            "whole_registry": request.user.has_perm("households.view_all_households"),
         },
     )
+
+
+def village_groups(villages) -> dict[int, list[tuple[int, str]]]:
+    """The groups of each of ``villages``, in order, for the group choice that
+    follows the village chosen (static/households/groups.js). One query."""
+    result: dict[int, list[tuple[int, str]]] = {}
+    rows = (
+        VillagerGroup.objects.filter(village__in=villages.values("pk"))
+        .order_by("village_id", "number", "name")
+        .values_list("village_id", "pk", "name")
+    )
+    for village_id, pk, name in rows:
+        result.setdefault(village_id, []).append((pk, name))
+    return result
 
 
 @permission_required("households.export_households", raise_exception=True)

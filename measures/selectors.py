@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -388,6 +389,23 @@ class ApplyPlan:
     @property
     def funds(self) -> Decimal:
         return sum((t.amount for t in self.targets), ZERO)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of exactly who is reached (households and members): the
+        confirmation carries the preview's, and a different set is refused
+        even when its count is the same."""
+        keys = sorted((t.household_id, t.member_id or 0) for t in self.targets)
+        text = ";".join(f"{h}:{m}" for h, m in keys)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def by_household(self) -> dict[int, tuple[int, int, Decimal]]:
+        """(applications, persons, amount) of each household reached."""
+        result: dict[int, tuple[int, int, Decimal]] = {}
+        for t in self.targets:
+            n, persons, amount = result.get(t.household_id, (0, 0, ZERO))
+            result[t.household_id] = (n + 1, persons + t.persons, amount + t.amount)
+        return result
 
 
 def apply_plan(

@@ -38,6 +38,9 @@ CONCURRENT_EDIT_ERROR = _(
 APPLY_ERROR_CHANGED = _(
     "预览之后数据已有变化(现在将新增{now}条,预览时为{expected}条),本次未保存;请核对新的预览后再确认。"
 )
+APPLY_ERROR_CHANGED_SET = _(
+    "预览之后符合条件的户(人)已有变化,本次未保存;请核对新的预览和排除的户后再确认。"
+)
 APPLY_ERROR_CONCURRENT = _("有人同时在为这些户添加同一项目的措施,本次未保存;请重新预览后再确认。")
 APPLY_ERROR_NOTHING = _("没有需要新增的措施:符合条件的户(人)都已有这一项目的措施。")
 APPLY_ERROR_RENOVATION_KIND = _("危房改造须选择改造方式")
@@ -224,6 +227,7 @@ def programme_apply(
     renovation_kind: str = "",
     status: str = ApplicationStatus.PLANNED,
     expected: int | None = None,
+    expected_fingerprint: str | None = None,
 ) -> ApplyResult:
     """Apply ``programme`` to the filtered ``households`` (or their members) on ``on``.
 
@@ -234,7 +238,8 @@ def programme_apply(
     changed since the preview (``expected`` applications), nothing is written
     and the caller shows the new preview. One transaction, bulk inserts, each
     row's history entry attributed to ``user``; each application's
-    responsible person is its household's.
+    responsible person is its household's. ``expected_fingerprint`` (the
+    preview's ``ApplyPlan.fingerprint``) refuses a set of others of the same size.
     """
     if programme.kind == Kind.RENOVATION and not renovation_kind:
         raise ValidationError({"renovation_kind": APPLY_ERROR_RENOVATION_KIND})
@@ -268,6 +273,9 @@ def programme_apply(
                     APPLY_ERROR_CHANGED.format(now=plan.to_create, expected=expected),
                     code="changed",
                 )
+            if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
+                # The same number of others: the preview's list is what was confirmed.
+                raise ValidationError(APPLY_ERROR_CHANGED_SET, code="changed")
             responsible = _responsible_by_household({t.household_id for t in plan.targets})
             applications = [
                 MeasureApplication(

@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 
 from households import params
 from households.check_queries import with_income
-from households.choices import RenovationKind
+from households.choices import Relation, RenovationKind
 from households.forms import save_or_report
-from households.models import VILLAGE_ORDER, Household, Member, Village
+from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, Member, Village
 from households.selectors import as_of_from, default_as_of, member_present_q
 from measures import selectors, services
 from measures.choices import ApplicationStatus, Category, Target
@@ -307,13 +307,16 @@ def programme_apply(request, pk):
     )
     if "village" in filterset.errors:
         raise Http404(_("没有这个村,或不在您的管辖范围内"))
+    # Households the administrator took out of the preview (?exclude=, repeated).
+    excluded = sorted({int(v) for v in request.GET.getlist("exclude") if v.isdigit()})
     plan = None
+    targets = None
     ready = previewing and apply_form.is_valid() and person_form.is_valid() and filterset.is_valid()
     detail_url = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
     if ready:
         kwargs = {
             "programme": programme,
-            "households": filterset.qs,
+            "households": filterset.qs.exclude(pk__in=excluded) if excluded else filterset.qs,
             "on": on,
             "members_q": members_q(person_form, on=on)
             if programme.target == Target.PERSON
@@ -328,6 +331,7 @@ def programme_apply(request, pk):
                     renovation_kind=apply_form.cleaned_data.get("renovation_kind") or "",
                     status=apply_form.cleaned_data["record_as"],
                     expected=_int(request.POST.get("expected")),
+                    expected_fingerprint=request.POST.get("fingerprint") or None,
                 )
             except ValidationError as exc:
                 for message in exc.messages:
@@ -349,6 +353,7 @@ def programme_apply(request, pk):
                 )
                 return redirect(detail_url)
         plan = selectors.apply_plan(**kwargs)
+        targets = _target_rows(request, plan, excluded)
     elif request.method == "POST":
         messages.error(request, _("请先预览,再确认。"))
     return render(
@@ -364,9 +369,62 @@ def programme_apply(request, pk):
             "back": detail_url,
             "confirm_url": request.get_full_path(),
             "person_target": programme.target == Target.PERSON,
+            "targets": targets,
             "standard": programme.standard_for(persons=1),
         },
     )
+
+
+TARGET_PAGE_SIZE = 50
+
+
+def _target_rows(request, plan, excluded: list[int]) -> dict:
+    """The households the preview reaches (a page of them, in the town's
+    order), each with a link that takes it out, and those taken out, each
+    with a link that puts it back. Three queries, whatever the size."""
+    reached = plan.by_household()
+    ordered = list(
+        Household.objects.filter(pk__in=list(reached))
+        .order_by(*BY_VILLAGE_ORDER, "number")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(ordered, TARGET_PAGE_SIZE).get_page(request.GET.get("tpage"))
+    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
+        "left_on", "pk"
+    )
+
+    def shown(ids):
+        return (
+            Household.objects.filter(pk__in=ids)
+            .select_related("village", "group")
+            .annotate(head_name=Subquery(head.values("name")[:1]))
+        )
+
+    def url(exclude):
+        query = request.GET.copy()
+        query.pop("tpage", None)
+        query.setlist("exclude", [str(pk) for pk in sorted(exclude)])
+        return f"{request.path}?{query.urlencode()}"
+
+    rows = {h.pk: h for h in shown(page.object_list)}
+    page_rows = []
+    for pk in page.object_list:
+        household = rows[pk]
+        household.applications, household.persons_reached, household.amount = reached[pk]
+        household.exclude_url = url([*excluded, pk])
+        page_rows.append(household)
+    removed = list(shown(excluded).order_by(*BY_VILLAGE_ORDER, "number")) if excluded else []
+    for household in removed:
+        household.restore_url = url([e for e in excluded if e != household.pk])
+    query = request.GET.copy()
+    query.pop("tpage", None)
+    return {
+        "page": page,
+        "rows": page_rows,
+        "excluded": removed,
+        "query": query.urlencode(),
+        "restore_all_url": url([]) if excluded else "",
+    }
 
 
 def _int(value):

@@ -123,3 +123,27 @@ def test_a_wrong_leave_is_corrected_with_a_reason(page, live_server, town):
     expect(row).not_to_have_class("left")
     assert Member.objects.get(pk=spouse.pk).left_on is None
     expect(page.locator("#history")).to_contain_text("更正:误录减员,该成员仍在户")
+
+
+def test_the_group_choice_follows_the_chosen_village(page, live_server, town):
+    from tests.factories import GroupFactory
+
+    for village, names in (
+        (town.xuetiandi.household.village, ["一组", "二组"]),
+        (town.dianli.household.village, ["三组"]),
+    ):
+        for number, name in enumerate(names, start=1):
+            GroupFactory(village=village, name=name, number=number)
+    login(page, live_server, "admin")
+    page.goto(f"{live_server.url}{reverse('households:list')}")
+    village = page.locator("form.filters select[name=village]")
+    group = page.locator("form.filters select[name=group]")
+    village.select_option(label="点力村")
+    expect(group.locator("option")).to_have_text(["---------", "三组"])
+    village.select_option(label="学田地村")
+    expect(group.locator("option")).to_have_text(["---------", "一组", "二组"])
+    group.select_option(label="二组")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("form.filters select[name=group]")).to_have_value(
+        str(town.xuetiandi.household.village.groups.get(name="二组").pk)
+    )

@@ -137,7 +137,8 @@ def test_programme_applied_in_bulk_then_carried_out_read_and_followed(new_page, 
     # -- The responsible person sees their household, its check and the new measure.
     helper = new_page()
     login(helper, live_server, "helper")
-    helper.get_by_role("navigation").get_by_role("link", name="我的帮扶户").click()
+    # The responsible person lands on 我的帮扶户.
+    expect(helper).to_have_url(f"{live_server.url}/measures/mine/")
     mine = helper.locator("#my-households tbody tr")
     expect(mine).to_have_count(1)
     row = helper.locator(f'#my-households tr[data-household="{town.liu.pk}"]')

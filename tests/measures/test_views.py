@@ -1,6 +1,7 @@
 """The measures pages per role: programmes, bulk apply, one household's measures,
 statuses, 我的帮扶户; scoping, read-only roles, repeated posts, pinned query counts."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -434,7 +435,8 @@ def test_summary_for_leader(planned, client_for, django_assert_num_queries):
 
 
 MY_HOUSEHOLDS_QUERIES = 7
-PAGE_QUERIES = (7, 9, 10)
+# The preview: 10, and 2 for the list of households it reaches (their order, one page of them).
+PAGE_QUERIES = (7, 9, 12)
 SUMMARY_QUERIES = 8
 
 
@@ -450,3 +452,47 @@ def test_nav_leads_helpers_to_their_households(town, client_for):
     assert mine in helper_nav and programmes_link in helper_nav
     leader_nav = content(client_for("leader").get(reverse("households:list"))).split("</nav>")[0]
     assert mine not in leader_nav and programmes_link in leader_nav
+
+
+def fingerprint_of(page):
+    return re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
+
+
+def test_the_preview_lists_the_households_and_one_can_be_excluded(town, programmes, client_for):
+    programme = programmes["dividend"]
+    client = client_for("admin")
+    page = content(preview(client, programme))
+    targets = page[page.index('id="targets"') : page.index("</table>", page.index('id="targets"'))]
+    for household in (town["household"], town["other_household"]):
+        assert f'data-household="{household.number}"' in targets
+    excluded = town["other_household"]
+    page = content(preview(client, programme, exclude=excluded.pk))
+    assert 'id="to-create">1<' in page
+    assert f'data-household="{excluded.number}"' in page[page.index('id="excluded"') :]
+    assert "恢复" in page
+    path, query = apply_url(programme, exclude=excluded.pk)
+    from urllib.parse import urlencode
+
+    response = client.post(
+        f"{path}?{urlencode(query)}", {"expected": 1, "fingerprint": fingerprint_of(page)}
+    )
+    assert response.status_code == 302
+    assert [a.household for a in MeasureApplication.objects.filter(programme=programme)] == [
+        town["household"]
+    ]
+
+
+def test_a_confirmation_of_another_set_of_the_same_size_is_refused(town, programmes, client_for):
+    programme = programmes["dividend"]
+    client = client_for("admin")
+    # Previewed without the first household; confirmed without the other one.
+    page = content(preview(client, programme, exclude=town["household"].pk))
+    path, query = apply_url(programme, exclude=town["other_household"].pk)
+    from urllib.parse import urlencode
+
+    response = client.post(
+        f"{path}?{urlencode(query)}", {"expected": 1, "fingerprint": fingerprint_of(page)}
+    )
+    assert response.status_code == 200
+    assert "符合条件的户(人)已有变化" in content(response)
+    assert not MeasureApplication.objects.filter(programme=programme).exists()

@@ -50,7 +50,7 @@ from households.ledger.export import (
 )
 from households.ledger.pipeline import ledger_plan
 from households.ledger.reader import read_ledger
-from households.models import Household, HouseholdStatusPeriod, Member
+from households.models import BY_VILLAGE_ORDER, Household, HouseholdStatusPeriod, Member
 from households.selectors import registered_q
 from tests.factories import (
     GroupFactory,
@@ -582,7 +582,7 @@ def expected_rows(households, on: date) -> list[dict]:
     rows = []
     queryset = with_income(households.filter(registered_q(on)).with_status_on(on), year=on.year)
     queryset = queryset.select_related("village", "group")
-    for h in queryset.order_by("village__name", "number"):
+    for h in queryset.order_by(*BY_VILLAGE_ORDER, "number"):  # the town's order, as exported
         members = list(h.members.present_on(on).order_by("joined_on", "id"))
         members.sort(key=lambda m: m.relation != Relation.HEAD)
         income = h.incomes.filter(year=on.year).first()
