@@ -42,7 +42,7 @@ def census_town(registry):
 
 def open_check(page: Page, head_name: str) -> None:
     """From the navigation to the household's check: progress → village → household."""
-    page.get_by_role("navigation").get_by_role("link", name="普查准备").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="普查准备").click()
     page.locator("#villages").get_by_role("link", name="学田地村").click()
     page.locator("#households").get_by_role("link", name=head_name).click()
     expect(page.locator("#check")).to_be_visible()
@@ -125,7 +125,7 @@ def test_check_submitted_sent_back_resubmitted_and_approved(new_page, live_serve
 
     # -- The village's progress: 2 households, 1 approved, the other not yet checked.
     for page in (reviewer, enumerator):
-        page.get_by_role("navigation").get_by_role("link", name="普查准备").click()
+        page.get_by_role("navigation", name="主菜单").get_by_role("link", name="普查准备").click()
         cells = page.locator('#villages tr[data-village="学田地村"] td')
         # 行政村, 在册户, 未核查, 已核查, 待审核, 审核通过, 退回修改
         expect(cells.nth(1)).to_have_text("2")

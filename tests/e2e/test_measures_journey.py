@@ -87,7 +87,7 @@ def test_programme_applied_in_bulk_then_carried_out_read_and_followed(new_page, 
     # -- The town administrator sets up the programme with a per-person standard.
     admin = new_page()
     login(admin, live_server, "admin")
-    admin.get_by_role("navigation").get_by_role("link", name="帮扶措施").click()
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="帮扶措施").click()
     admin.get_by_role("link", name="新增项目").click()
     expect(admin.get_by_label("年度")).to_have_value("2020")
     admin.get_by_label("项目名称").fill(PROGRAMME)
@@ -183,7 +183,7 @@ def test_programme_applied_in_bulk_then_carried_out_read_and_followed(new_page, 
     # -- A leader reads the totals and has nothing to act with.
     leader = new_page()
     login(leader, live_server, "leader")
-    leader.get_by_role("navigation").get_by_role("link", name="帮扶措施").click()
+    leader.get_by_role("navigation", name="主菜单").get_by_role("link", name="帮扶措施").click()
     totals = leader.locator(f'tr[data-programme="{programme.pk}"] td')
     # 户数, 人数 (— for a household programme), 计划, 实施中, 已完成, 资金
     expect(totals.nth(3)).to_have_text("2")

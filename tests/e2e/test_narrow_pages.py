@@ -119,7 +119,7 @@ def test_door_to_door_pages_fit_a_phone(phone, live_server, door_to_door):
 
     login(page, live_server, "cadre")
     # The menu is folded behind a button, and opens.
-    nav = page.get_by_role("navigation")
+    nav = page.get_by_role("navigation", name="主菜单")
     expect(nav).to_be_hidden()
     page.get_by_role("button", name="菜单").click()
     expect(nav.get_by_role("link", name="建档立卡户")).to_be_visible()

@@ -53,7 +53,7 @@ def test_problem_recorded_rectified_with_evidence_and_closed_by_someone_else(
     # -- The administrator records the round and its problem, responsible: the cadre.
     admin = new_page()
     login(admin, live_server, "admin")
-    admin.get_by_role("navigation").get_by_role("link", name="问题整改").click()
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="问题整改").click()
     admin.get_by_role("link", name="新增检查反馈").click()
     admin.get_by_label("检查名称").fill(ROUND)
     admin.get_by_label("检查类型").select_option(label="国家成效考核")
@@ -82,7 +82,7 @@ def test_problem_recorded_rectified_with_evidence_and_closed_by_someone_else(
     # -- The responsible cadre finds it among their tasks, starts it, uploads evidence.
     cadre = new_page()
     login(cadre, live_server, "cadre")
-    cadre.get_by_role("navigation").get_by_role("link", name="问题整改").click()
+    cadre.get_by_role("navigation", name="主菜单").get_by_role("link", name="问题整改").click()
     cadre.get_by_role("link", name="我的整改任务").click()
     expect(cadre.locator("#task-summary")).to_contain_text("待完成 1 项")
     cadre.locator("#open-tasks").get_by_role("link", name=PROBLEM).click()
@@ -146,7 +146,7 @@ def test_problem_recorded_rectified_with_evidence_and_closed_by_someone_else(
     # -- The cadre of 点力村 sees neither the problem nor its evidence.
     other = new_page()
     login(other, live_server, "cadre2")
-    other.get_by_role("navigation").get_by_role("link", name="问题整改").click()
+    other.get_by_role("navigation", name="主菜单").get_by_role("link", name="问题整改").click()
     expect(other.locator('[data-count="found"]')).to_have_text("0")
     other.get_by_role("link", name="全部问题").click()
     expect(other.locator("#problem-count")).to_have_text("共 0 个问题")

@@ -86,7 +86,7 @@ def test_the_list_has_page_numbers_and_a_last_page(town, client_for, monkeypatch
 
 
 def marked(content):
-    header = content[content.index('<nav id="site-menu">') : content.index("</nav>")]
+    header = content[content.index('<nav id="site-menu"') : content.index("</nav>")]
     return re.findall(r'class="active" aria-current="page">([^<]+)</a>', header)
 
 
