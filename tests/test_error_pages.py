@@ -76,5 +76,5 @@ def test_the_favicon_is_found(town, client_for):  # noqa: F811
     page = client_for("cadre").get(reverse("households:list")).content.decode()
     assert 'rel="icon" href="/static/favicon.svg"' in page
     response = Client().get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
     assert Client().get(response["Location"]).status_code == 200

@@ -9,6 +9,17 @@ from django.views.generic import RedirectView
 from accounts import views as accounts_views
 from households.views import home
 
+
+class FaviconView(RedirectView):
+    """To the icon's current (hashed) name, looked up when asked: the name
+    changes with the file, and the manifest exists only after collectstatic."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path(
         "accounts/login/",
@@ -31,7 +42,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
     path(
         "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+        login_not_required(FaviconView.as_view()),
     ),
     path("healthz", accounts_views.healthz, name="healthz"),
     path("audit/", include("audit.urls")),
