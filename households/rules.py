@@ -571,6 +571,17 @@ class MemberFacts:
     school_age: bool | None = None
 
 
+def member_facts(member, on: date) -> MemberFacts:
+    """The check's facts of a member (a row or anything with its fields) on ``on``."""
+    return MemberFacts(
+        name=member.name,
+        age=age_on(member.birth_date, on) if member.birth_date <= on else 0,
+        school_age=is_compulsory_school_age(member.birth_date, on),
+        school_status=member.school_status,
+        medical_insurance=member.medical_insurance,
+    )
+
+
 @dataclass(frozen=True)
 class HouseholdFacts:
     """What the lifting check needs of one household, as of the check date."""

@@ -373,16 +373,7 @@ def household_check(
                 guarantee.housing_alternative if guarantee else HousingAlternative.NONE
             ),
             water_ok=guarantee.water_ok if guarantee else None,
-            members=tuple(
-                rules.MemberFacts(
-                    name=m.name,
-                    age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-                    school_age=rules.is_compulsory_school_age(m.birth_date, on),
-                    school_status=m.school_status,
-                    medical_insurance=m.medical_insurance,
-                )
-                for m in members
-            ),
+            members=tuple(rules.member_facts(m, on) for m in members),
         )
 
     return HouseholdCheckResult(

@@ -1565,16 +1565,7 @@ class _Planner:
             housing_renovation_completed=False,
             housing_alternative=HousingAlternative.NONE,
             water_ok=None,
-            members=tuple(
-                rules.MemberFacts(
-                    name=m.name,
-                    age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-                    school_age=rules.is_compulsory_school_age(m.birth_date, on),
-                    school_status=m.school_status,
-                    medical_insurance=m.medical_insurance,
-                )
-                for m in planned
-            ),
+            members=tuple(rules.member_facts(m, on) for m in planned),
         )
         check = rules.check_lifting_standard(facts)
         if check.passed:
