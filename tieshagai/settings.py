@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rectification",
     "census",
     "reports",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
