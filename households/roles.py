@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-DOMAIN_APPS = ("households", "measures", "rectification", "census")
+DOMAIN_APPS = ("households", "measures", "rectification", "census", "monitoring")
 
 TOWN_ADMIN = "镇扶贫办管理员"
 CADRE = "村干部"
@@ -84,6 +84,18 @@ VIEW_HOUSEHOLD_RECORDS = [
     "measures.view_responsibleperson",
     "rectification.view_problem",
 ]
+# Monitoring against return to poverty: what a village's cadre reads.
+VIEW_MONITORING = [
+    f"monitoring.view_{m}"
+    for m in (
+        "monitoringcase",
+        "caserisk",
+        "casestep",
+        "monitoringline",
+        "rigidexpenditure",
+        "departmentwarning",
+    )
+]
 # Census staff read the census organisation and checks of their scope.
 VIEW_CENSUS = [
     f"census.view_{m}" for m in ("workinggroup", "groupmember", "censusstaff", "householdcheck")
@@ -102,6 +114,15 @@ ROLE_PERMISSIONS = {
         # Apply programmes to, and update the measures of, their village's households.
         "measures.add_measureapplication",
         "measures.change_measureapplication",
+        # Monitoring of their village: intake, home check, village review and
+        # notice, announcement, elimination proposal. The town reviews; the
+        # county approves (``monitoring.approve_at_county``, the town
+        # administrator's until the county level has a role of its own).
+        *VIEW_MONITORING,
+        "monitoring.add_monitoringcase",
+        "monitoring.work_case",
+        "monitoring.add_rigidexpenditure",
+        "monitoring.change_rigidexpenditure",
     ],
     LEADER: ["households.view_all_households", "households.export_households"],
     # Check the households of their villages; export the census base table.
@@ -124,6 +145,7 @@ ROLE_PERMISSIONS = {
         *VIEW_HOUSEHOLD_RECORDS,
         "rectification.rectify_problem",
         "measures.view_own_households",
+        *VIEW_MONITORING,
     ],
     # Accounts (no deletion: an account that leaves is deactivated, so its
     # name stays on what it did), their roles and village scopes.
@@ -171,6 +193,9 @@ def sync_roles(**kwargs) -> None:
         content_type__model="userprofile"
     )
     wanted = {
+        # Everything of the domain; for monitoring this includes the county's
+        # approval (``monitoring.approve_at_county``) until the county level
+        # has a role of its own.
         TOWN_ADMIN: domain,
         # Leaders read everything of the domain and change nothing.
         LEADER: domain.filter(codename__startswith="view_")
