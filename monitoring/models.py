@@ -359,6 +359,18 @@ class MonitoringCase(models.Model):
     def risk_values(self) -> list[str]:
         return [risk.risk for risk in self.risks.all()]
 
+    @property
+    def helped_from(self):
+        """From when the household is helped: intake on the fast track, else identification."""
+        return self.intake_on if self.fast_track else self.identified_on
+
+    @property
+    def current_due(self):
+        """The deadline of the stage the case is in (None once identified or closed)."""
+        from monitoring.rules import current_due
+
+        return current_due(self.state, self.home_check_due, self.deadline)
+
 
 class CaseRisk(models.Model):
     """One risk type of a case (a case has several)."""

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from households.choices import LIFTED_STATUSES, POOR_STATUSES, Labour
 from households.rules import Criterion, CriterionResult, format_yuan
-from monitoring.choices import Category
+from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category
 
 HUNDRED = Decimal(100)
 
@@ -352,3 +352,21 @@ def check_elimination(facts: EliminationFacts) -> EliminationCheck:
         )
     )
     return EliminationCheck(conditions=tuple(conditions), stays_monitored=not labour)
+
+
+# --------------------------------------------------------------------------
+# Deadlines
+# --------------------------------------------------------------------------
+
+
+def current_due(state: str, home_check_due: date, deadline: date) -> date | None:
+    """The deadline a case in ``state`` is working to.
+
+    Before the home check: the home check's; during the rest of the
+    identification: the whole procedure's; once identified (or closed): none.
+    """
+    if state == CaseState.INTAKE:
+        return home_check_due
+    if state in IDENTIFICATION_STATES:
+        return deadline
+    return None

@@ -88,3 +88,33 @@ def household_risk(*, household: Household, year: int, on: date) -> rules.Househ
 
 def household_category(*, household: Household, year: int, on: date) -> rules.CategoryDecision:
     return rules.determine_category(household_risk(household=household, year=year, on=on))
+
+
+def elimination_facts(*, case, on: date) -> rules.EliminationFacts:
+    """The facts of the elimination test of ``case`` on ``on`` (income of ``on``'s year).
+
+    The guarantees are the lifting check's (``households.selectors.household_check``),
+    so the two pages can never judge 两不愁三保障 and water differently.
+    """
+    from households.selectors import household_check
+
+    household = case.household
+    income = household.incomes.filter(year=on.year).first()
+    per_capita, _net = income_figures(income)
+    check = household_check(household=household, on=on)
+    labours = tuple(
+        Member.objects.filter(household=household).present_on(on).values_list("labour", flat=True)
+    )
+    return rules.EliminationFacts(
+        on=on,
+        per_capita_income=per_capita,
+        params=line_params(monitoring_line_for(household=household, year=on.year)),
+        income_stable_since=case.income_stable_since,
+        rigid_costs_settled=case.rigid_costs_settled,
+        guarantees=tuple(r for r in check.check.results if r.key in rules.GUARANTEES),
+        labours=labours,
+    )
+
+
+def case_elimination_check(*, case, on: date) -> rules.EliminationCheck:
+    return rules.check_elimination(elimination_facts(case=case, on=on))
