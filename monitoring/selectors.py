@@ -17,10 +17,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from households.choices import Relation
 from households.models import Household, HouseholdIncome, HouseholdStatusPeriod, Member
-from households.selectors import period_covers_q
-from monitoring import rules
-from monitoring.models import MonitoringLine, RigidExpenditure
+from households.selectors import household_check, period_covers_q
+from monitoring import rules, workdays
+from monitoring.choices import IDENTIFICATION_STATES, CaseState
+from monitoring.models import CaseStep, MonitoringLine, RigidExpenditure
 
 
 def line_params(line: MonitoringLine | None) -> rules.LineParams | None:
@@ -96,8 +101,6 @@ def elimination_facts(*, case, on: date) -> rules.EliminationFacts:
     The guarantees are the lifting check's (``households.selectors.household_check``),
     so the two pages can never judge 两不愁三保障 and water differently.
     """
-    from households.selectors import household_check
-
     household = case.household
     income = household.incomes.filter(year=on.year).first()
     per_capita, _net = income_figures(income)
@@ -118,3 +121,75 @@ def elimination_facts(*, case, on: date) -> rules.EliminationFacts:
 
 def case_elimination_check(*, case, on: date) -> rules.EliminationCheck:
     return rules.check_elimination(elimination_facts(case=case, on=on))
+
+
+# --------------------------------------------------------------------------
+# Worklists
+# --------------------------------------------------------------------------
+
+
+def state_on(on: date):
+    """A case's state on ``on``: the state after its last step dated on or before it.
+
+    A case has no step before its home check: 待入户核实 until then.
+    """
+    last = (
+        CaseStep.objects.filter(case=OuterRef("pk"), on__lte=on)
+        .order_by("-on", "-id")
+        .values("state_after")[:1]
+    )
+    return Coalesce(Subquery(last), Value(CaseState.INTAKE.value))
+
+
+def overdue_q() -> Q:
+    """Cases past the deadline of the stage they are in on the date (needs ``state_on``
+    and ``on`` annotations): the SQL twin of ``rules.current_due`` < on."""
+    later = [s for s in IDENTIFICATION_STATES if s != CaseState.INTAKE]
+    return Q(state_on=CaseState.INTAKE, home_check_due__lt=F("on")) | Q(
+        state_on__in=later, deadline__lt=F("on")
+    )
+
+
+def worklist(*, cases, on: date):
+    """The cases taken in by ``on``, as they stood on ``on``, for a list (two queries).
+
+    Annotated with ``state_on``, ``on``, ``head_name``, ``overdue``; the
+    household, its village and the responsible person joined, the risks prefetched.
+    """
+    head = (
+        Member.objects.filter(household=OuterRef("household"), relation=Relation.HEAD)
+        .order_by("-joined_on", "-id")
+        .values("name")[:1]
+    )
+    return (
+        cases.filter(intake_on__lte=on)
+        .annotate(state_on=state_on(on), on=Value(on), head_name=Subquery(head))
+        .annotate(
+            overdue=Case(
+                When(overdue_q(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related("household__village", "responsible")
+        .prefetch_related("risks")
+    )
+
+
+def with_clock(cases, *, on: date) -> list:
+    """The cases with ``state_on_label``, ``due`` (the stage's deadline),
+    ``days_left`` and ``overdue_by`` (working days; ``None`` when the
+    working-day calendar does not know a year, whose message is ``clock_error``)."""
+    rows = list(cases)
+    for case in rows:
+        case.state_on_label = CaseState(case.state_on).label
+        case.due = rules.current_due(case.state_on, case.home_check_due, case.deadline)
+        case.days_left = case.overdue_by = case.clock_error = None
+        if case.due is not None:
+            try:
+                case.days_left = workdays.days_left(case.due, on)
+            except workdays.WorkCalendarError as exc:
+                case.clock_error = str(exc)
+            else:
+                case.overdue_by = -case.days_left if case.days_left < 0 else None
+    return rows

@@ -1,0 +1,44 @@
+"""Forms of the monitoring pages: the worklist's filters and a step of a case."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Village
+from monitoring.choices import CaseState, Category, RiskType, StepKind
+from rectification.filetypes import ACCEPT_ATTRIBUTE
+
+
+def _blank(choices):
+    return [("", _("全部")), *choices]
+
+
+class WorklistFilterForm(forms.Form):
+    village = forms.ModelChoiceField(
+        label=_("行政村"), queryset=Village.objects.none(), required=False, empty_label=_("全部")
+    )
+    state = forms.ChoiceField(
+        label=_("办理状态"), choices=_blank(CaseState.choices), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("监测对象类别"), choices=_blank(Category.choices), required=False
+    )
+    risk = forms.ChoiceField(label=_("风险类型"), choices=_blank(RiskType.choices), required=False)
+    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class StepForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("办理环节"), choices=StepKind.choices, widget=forms.HiddenInput
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(label=_("办理日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("办理意见"), required=False, widget=forms.Textarea({"rows": 2}))
+    evidence = forms.FileField(
+        label=_("佐证材料"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )

@@ -1,0 +1,176 @@
+"""Pages of monitoring (防返贫动态监测). Thin: load through the scope, call a
+selector or a service, render.
+
+Scoping: every case comes from ``MonitoringCase.objects.visible_to(user)``
+(the households of ``households.scope``), so a case of another village is not
+found (404), for its page, its steps and its evidence alike. Reading needs
+``monitoring.view_monitoringcase`` (the three system administrators have it
+not: 403); each step needs the permission ``monitoring.services`` names.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.models import VILLAGE_ORDER
+from households.params import as_of_from
+from households.scope import villages_visible_to
+from monitoring import selectors, services
+from monitoring.choices import IDENTIFICATION_STATES, CaseState, StepKind
+from monitoring.forms import StepForm, WorklistFilterForm
+from monitoring.models import CaseStep, MonitoringCase
+from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
+
+PAGE_SIZE = 50
+VIEW = "monitoring.view_monitoringcase"
+STEP_PERMISSIONS = (services.WORK, services.TOWN, services.COUNTY)
+
+
+def _require_view(request):
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied(_("您没有查看防返贫监测的权限"))
+
+
+def visible_cases(request):
+    _require_view(request)
+    return MonitoringCase.objects.visible_to(request.user)
+
+
+def visible_case(request, pk) -> MonitoringCase:
+    queryset = visible_cases(request).select_related(
+        "household__village", "responsible", "reported_by", "warning"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _list_page(request, *, template, identification_only):
+    on = as_of_from(request)
+    villages = villages_visible_to(request.user).order_by(*VILLAGE_ORDER)
+    form = WorklistFilterForm(request.GET or None, villages=villages)
+    cases = selectors.worklist(cases=visible_cases(request), on=on)
+    if identification_only:
+        cases = cases.filter(state_on__in=IDENTIFICATION_STATES)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["village"]:
+            cases = cases.filter(household__village=data["village"])
+        if data["state"]:
+            cases = cases.filter(state_on=data["state"])
+        if data["category"]:
+            cases = cases.filter(category=data["category"])
+        if data["risk"]:
+            cases = cases.filter(risks__risk=data["risk"])
+        if data["overdue"]:
+            cases = cases.filter(overdue=True)
+    if identification_only:
+        # Most urgent first: overdue, then the nearest deadline of the stage.
+        cases = cases.order_by("-overdue", "home_check_due", "deadline", "pk")
+    else:
+        cases = cases.order_by(
+            *(f"household__village__{name}" for name in VILLAGE_ORDER), "deadline", "pk"
+        )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_clock(page.object_list, on=on)
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+    return render(request, template, {"on": on, "form": form, "page": page, "query": query})
+
+
+def worklist(request):
+    """Every case of the user's villages, as it stood on the date, with its clock."""
+    return _list_page(request, template="monitoring/worklist.html", identification_only=False)
+
+
+def intake_queue(request):
+    """The cases still being identified, the most urgent first."""
+    return _list_page(request, template="monitoring/intake_queue.html", identification_only=True)
+
+
+def case_detail(request, pk):
+    case = visible_case(request, pk)
+    on = as_of_from(request)
+    steps = list(case.steps.select_related("actor"))
+    allowed = services.allowed_steps(case=case, user=request.user)
+    forms = [
+        (
+            StepKind(kind),
+            services.TRANSITIONS[kind].evidence if kind in services.TRANSITIONS else "",
+            StepForm(initial={"kind": kind, "version": case.version}, auto_id=f"id_{kind}_%s"),
+        )
+        for kind in allowed
+    ]
+    elimination = None
+    if case.state == CaseState.MONITORED:
+        elimination = selectors.case_elimination_check(case=case, on=on)
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "on": on,
+            "steps": steps,
+            "forms": forms,
+            "risks": [risk.get_risk_display() for risk in case.risks.all()],
+            "elimination": elimination,
+        },
+    )
+
+
+@require_POST
+def case_step(request, pk):
+    case = visible_case(request, pk)
+    if not any(request.user.has_perm(p) for p in STEP_PERMISSIONS):
+        raise PermissionDenied(_("您的账号对防返贫监测是只读的,不能办理"))
+    form = StepForm(request.POST, request.FILES)
+    url = reverse("monitoring:case_detail", kwargs={"pk": case.pk})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(url)
+    data = form.cleaned_data
+    try:
+        step = services.case_step(
+            case=case,
+            kind=data["kind"],
+            on=data["on"],
+            note=data["note"],
+            upload=data["evidence"],
+            user=request.user,
+            expected_version=data["version"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(url)
+    messages.success(request, _("已办理:{step}").format(step=step.get_kind_display()))
+    return redirect(url)
+
+
+def step_evidence(request, pk):
+    """A step's evidence, as an attachment, never rendered inline and never sniffed."""
+    step = get_object_or_404(
+        CaseStep.objects.filter(case__in=visible_cases(request).values("pk")).exclude(evidence=""),
+        pk=pk,
+    )
+    extension = extension_of(step.evidence.name)
+    content_type = step.evidence_type or CONTENT_TYPES_BY_EXTENSION.get(
+        extension, "application/octet-stream"
+    )
+    try:
+        handle = step.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("佐证材料文件不存在")) from None
+    name = step.evidence_name or f"evidence-{step.pk}.{extension}"
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
