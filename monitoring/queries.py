@@ -51,6 +51,7 @@ from households.models import HouseholdIncome, Member
 from households.selectors import member_present_q, status_in_q
 from monitoring.choices import Category
 from monitoring.models import MonitoringLine, RigidExpenditure
+from monitoring.selectors import PROVINCE_PATH
 
 #: Fen × this against an amount × a share in basis points (percent × 100).
 _SHARE_SCALE = 10_000
@@ -113,7 +114,7 @@ def _income_rows(year: int) -> QuerySet:
 def _line(year: int, field: str) -> Subquery:
     """A parameter of the outer household's province line of ``year``, in fen / basis points."""
     line = MonitoringLine.objects.filter(
-        province_name=OuterRef("village__town__province"), year=year
+        province_name=OuterRef(PROVINCE_PATH), year=year
     ).order_by()
     return Subquery(line.values(value=_fen(F(field)))[:1])
 

@@ -42,8 +42,16 @@ def line_params(line: MonitoringLine | None) -> rules.LineParams | None:
     )
 
 
+#: Where a household's province is (its town's 所属省区), the one place every
+#: monitoring read takes it from: the line of a household is its province's.
+PROVINCE_PATH = "village__town__province"
+
+
 def province_of(household: Household) -> str:
-    return household.village.town.province
+    value = household
+    for name in PROVINCE_PATH.split("__"):
+        value = getattr(value, name)
+    return value
 
 
 def monitoring_line_for(*, household: Household, year: int) -> MonitoringLine | None:

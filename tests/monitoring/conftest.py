@@ -6,11 +6,23 @@ from decimal import Decimal
 
 import pytest
 
+from households.models import Town
 from monitoring.models import MonitoringLine
+from tests.factories import TownFactory
 from tests.households.conftest import client_for, town  # noqa: F401 (fixtures)
 
 PROVINCE = "内蒙古自治区"
 OTHER_PROVINCE = "河北省"
+
+
+def town_in(province: str, name: str) -> Town:
+    """A town of ``province`` (where ``monitoring.selectors.PROVINCE_PATH`` reads it)."""
+    return TownFactory(name=name, province=province)
+
+
+def set_province(province: str) -> None:
+    """Every town of the test in ``province``."""
+    Town.objects.update(province=province)
 
 
 def make_line(province=PROVINCE, year=2024, line="7500", **fields):

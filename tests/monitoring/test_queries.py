@@ -27,11 +27,10 @@ from tests.factories import (
     IncomeFactory,
     MemberFactory,
     StatusFactory,
-    TownFactory,
     VillageFactory,
     id_number,
 )
-from tests.monitoring.conftest import OTHER_PROVINCE, PROVINCE
+from tests.monitoring.conftest import OTHER_PROVINCE, PROVINCE, town_in
 
 pytestmark = pytest.mark.django_db
 
@@ -114,9 +113,9 @@ def assert_agree(households):
 @pytest.fixture
 def villages(lines):
     return {
-        PROVINCE: VillageFactory(town=TownFactory(name="铁沙盖镇", province=PROVINCE)),
-        OTHER_PROVINCE: VillageFactory(town=TownFactory(name="河北某镇", province=OTHER_PROVINCE)),
-        "": VillageFactory(town=TownFactory(name="无标准镇", province="山西省")),
+        PROVINCE: VillageFactory(town=town_in(PROVINCE, "铁沙盖镇")),
+        OTHER_PROVINCE: VillageFactory(town=town_in(OTHER_PROVINCE, "河北某镇")),
+        "": VillageFactory(town=town_in("山西省", "无标准镇")),
     }
 
 

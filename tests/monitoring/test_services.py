@@ -12,12 +12,12 @@ from django.http import Http404
 
 from audit.models import AuditEntry
 from households.choices import Labour
-from households.models import Household, Town
+from households.models import Household
 from monitoring import services, workdays
 from monitoring.choices import CaseState, Category, Channel, RiskType, SelfReportKind, StepKind
 from monitoring.models import CaseStep, MonitoringCase
 from tests.factories import IncomeFactory
-from tests.monitoring.conftest import PROVINCE, make_line
+from tests.monitoring.conftest import PROVINCE, make_line, set_province
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def png(name="承诺授权书.png"):
 
 @pytest.fixture
 def setting(town):
-    Town.objects.update(province=PROVINCE)
+    set_province(PROVINCE)
     make_line(PROVINCE, year=2024, line="7500")
     return town
 
