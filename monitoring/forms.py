@@ -4,7 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Village
-from monitoring.choices import CaseState, Category, RiskType, StepKind
+from measures.models import ResponsiblePerson
+from monitoring.choices import (
+    CaseState,
+    Category,
+    Channel,
+    Department,
+    RiskType,
+    SelfReportKind,
+    StepKind,
+)
 from rectification.filetypes import ACCEPT_ATTRIBUTE
 
 
@@ -41,4 +50,35 @@ class StepForm(forms.Form):
         label=_("佐证材料"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+
+class IntakeForm(forms.Form):
+    """A case taken in: the household found by a member's ID number."""
+
+    id_number = forms.CharField(
+        label=_("家庭成员身份证号"),
+        max_length=40,
+        help_text=_("户内任一在册成员的18位身份证号"),
+    )
+    category = forms.ChoiceField(label=_("监测对象类别"), choices=Category.choices)
+    risks = forms.MultipleChoiceField(
+        label=_("风险类型"), choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    channel = forms.ChoiceField(label=_("发现途径"), choices=Channel.choices)
+    self_report_kind = forms.ChoiceField(
+        label=_("自主申报方式"), choices=_blank(SelfReportKind.choices), required=False
+    )
+    department = forms.ChoiceField(
+        label=_("预警部门"), choices=_blank(Department.choices), required=False
+    )
+    intake_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    fast_track = forms.BooleanField(
+        label=_("绿色通道(因灾、因意外事故:先帮扶、后履行程序)"), required=False
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("帮扶责任人"), queryset=ResponsiblePerson.objects.order_by("name"), required=False
+    )
+    situation = forms.CharField(
+        label=_("情况说明"), required=False, widget=forms.Textarea({"rows": 3})
     )

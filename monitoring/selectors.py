@@ -19,9 +19,12 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from households.choices import Relation
 from households.models import Household, HouseholdIncome, HouseholdStatusPeriod, Member
+from households.rules import normalize_id_number
+from households.scope import households_visible_to
 from households.selectors import household_check, period_covers_q
 from monitoring import rules, workdays
 from monitoring.choices import IDENTIFICATION_STATES, CaseState
@@ -201,3 +204,41 @@ def with_clock(cases, *, on: date) -> list:
             else:
                 case.overdue_by = -case.days_left if case.days_left < 0 else None
     return rows
+
+
+def due_on_q(day: date) -> Q:
+    """Cases whose stage's deadline (``rules.current_due``) is ``day`` (needs ``state_on``)."""
+    later = [s for s in IDENTIFICATION_STATES if s != CaseState.INTAKE]
+    return Q(state_on=CaseState.INTAKE, home_check_due=day) | Q(state_on__in=later, deadline=day)
+
+
+def due_next_working_day(*, cases, on: date) -> tuple[date, dict[str, list]]:
+    """The next working day after ``on`` and, per responsible person's name, the
+    cases due that day (the daily reminder; ``未指定责任人`` for cases without one)."""
+    day = workdays.add_working_days(on, 1)
+    rows = (
+        worklist(cases=cases, on=on)
+        .filter(due_on_q(day))
+        .order_by("responsible__name", *(f"household__village__{n}" for n in ("number", "name")))
+    )
+    by_person: dict[str, list] = {}
+    for case in rows:
+        name = case.responsible.name if case.responsible else _("未指定责任人")
+        by_person.setdefault(name, []).append(case)
+    return day, by_person
+
+
+def household_by_id_number(*, user, id_number: str) -> Household | None:
+    """The household of the member registered under ``id_number``, if the user sees it.
+
+    Found or not in another village, the answer is the same (None): the page
+    does not tell whether a number exists outside the user's scope.
+    """
+    number = normalize_id_number(id_number)
+    member = (
+        Member.objects.filter(id_number=number, left_on__isnull=True)
+        .filter(household__in=households_visible_to(user).values("pk"))
+        .select_related("household__village__town")
+        .first()
+    )
+    return member.household if member else None

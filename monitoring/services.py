@@ -89,6 +89,7 @@ ERROR_DEPARTMENT = _("部门筛查预警须选择预警部门")
 ERROR_FAST_TRACK = _("绿色通道只适用于因灾、因意外事故的紧急情况")
 ERROR_CATEGORY = _("请选择监测对象类别")
 ERROR_INTAKE_FUTURE = _("受理日期不能晚于今天({today})")
+ERROR_NOT_FOUND = _("您负责的范围内没有身份证号为此号码的在册成员,请核对号码")
 ERROR_STABLE_FUTURE = _("收入稳定起始日期不能晚于今天({today})")
 
 

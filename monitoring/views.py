@@ -20,12 +20,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.forms import save_or_report
 from households.models import VILLAGE_ORDER
 from households.params import as_of_from
 from households.scope import villages_visible_to
 from monitoring import selectors, services
 from monitoring.choices import IDENTIFICATION_STATES, CaseState, StepKind
-from monitoring.forms import StepForm, WorklistFilterForm
+from monitoring.forms import IntakeForm, StepForm, WorklistFilterForm
 from monitoring.models import CaseStep, MonitoringCase
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
 
@@ -93,6 +94,42 @@ def intake_queue(request):
     return _list_page(request, template="monitoring/intake_queue.html", identification_only=True)
 
 
+def case_add(request):
+    """Take in a case: the household found by a member's ID number, in the user's scope."""
+    _require_view(request)
+    user = request.user
+    if not (user.has_perm(services.ADD) and user.has_perm(services.WORK)):
+        raise PermissionDenied(_("只有村干部和镇扶贫办管理员可以受理监测对象"))
+    form = IntakeForm(request.POST or None, initial={"intake_on": as_of_from(request)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = selectors.household_by_id_number(user=user, id_number=data["id_number"])
+        if household is None:
+            form.add_error("id_number", services.ERROR_NOT_FOUND)
+        else:
+            result = {}
+
+            def take_in():
+                result["case"] = services.case_intake(
+                    household=household,
+                    category=data["category"],
+                    channel=data["channel"],
+                    intake_on=data["intake_on"],
+                    risks=data["risks"],
+                    self_report_kind=data["self_report_kind"],
+                    department=data["department"],
+                    fast_track=data["fast_track"],
+                    situation=data["situation"],
+                    responsible=data["responsible"],
+                    user=user,
+                )
+
+            if save_or_report(form, take_in):
+                messages.success(request, _("已受理,请在期限内完成入户核实"))
+                return redirect("monitoring:case_detail", pk=result["case"].pk)
+    return render(request, "monitoring/case_add.html", {"form": form})
+
+
 def case_detail(request, pk):
     case = visible_case(request, pk)
     on = as_of_from(request)
@@ -106,6 +143,10 @@ def case_detail(request, pk):
         )
         for kind in allowed
     ]
+    # What the rules say of the household on the intake day (the intake year's income).
+    decision = selectors.household_category(
+        household=case.household, year=case.intake_on.year, on=case.intake_on
+    )
     elimination = None
     if case.state == CaseState.MONITORED:
         elimination = selectors.case_elimination_check(case=case, on=on)
@@ -119,6 +160,7 @@ def case_detail(request, pk):
             "forms": forms,
             "risks": [risk.get_risk_display() for risk in case.risks.all()],
             "elimination": elimination,
+            "decision": decision,
         },
     )
 

@@ -72,6 +72,7 @@ LEVELS = {
     "census.groupmember": ["f", "-", "-", "-", "f"],
     "census.censusstaff": ["f", "-", "-", "-", "f"],
     "census.householdcheck": ["f", "-", "-", "-", "f"],
+    "monitoring.monitoringline": ["f", "v", "-", "-", "f"],
     "audit.auditentry": ["-", "-", "-", "-", "v"],
     "axes.accessattempt": ["-", "-", "-", "vd", "vd"],
     "axes.accesslog": ["-", "-", "-", "v", "vd"],
@@ -88,7 +89,7 @@ LEVELS = {
 IMPORTABLE = {
     label
     for label in LEVELS
-    if label.split(".")[0] in ("households", "measures", "rectification", "census")
+    if label.split(".")[0] in ("households", "measures", "rectification", "census", "monitoring")
     and label
     not in {
         "households.householdstatusperiod",

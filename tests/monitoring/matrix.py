@@ -19,6 +19,7 @@ LISTS = [LOGIN, 200, 200, 200, 200, 403, 403, 200]
 MATRIX: dict[str, list[int]] = {
     "monitoring:worklist": LISTS,
     "monitoring:intake_queue": LISTS,
+    "monitoring:case_add": [LOGIN, 200, 200, 200, 403, 403, 403, 403],
     "monitoring:case_detail": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
     "monitoring:case_step": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
     "monitoring:step_evidence": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
@@ -26,6 +27,8 @@ MATRIX: dict[str, list[int]] = {
 # An empty POST: refused on the case's page with its messages (302) for who may work
 # cases; read-only roles 403.
 POST_MATRIX: dict[str, list[int]] = {
+    # An empty intake form comes back with its errors.
+    "monitoring:case_add": [LOGIN, 200, 200, 200, 403, 403, 403, 403],
     "monitoring:case_step": [LOGIN, 302, 302, 404, 403, 403, 403, 403],
 }
 
@@ -63,7 +66,7 @@ def _case(town):
 
 
 def url_kwargs(name, town):
-    if name in ("monitoring:worklist", "monitoring:intake_queue"):
+    if name in ("monitoring:worklist", "monitoring:intake_queue", "monitoring:case_add"):
         return {}
     case = _case(town)
     if name == "monitoring:step_evidence":

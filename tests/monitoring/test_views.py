@@ -223,3 +223,63 @@ def test_a_cadre_cannot_take_the_towns_review(town, client_for):
     assert response.status_code == 403
     case.refresh_from_db()
     assert case.state == CaseState.NOTICE
+
+
+def intake_data(household, **kw):
+    head = household.members.get(relation="head")
+    return {
+        "id_number": " ".join([head.id_number[:6], head.id_number[6:14], head.id_number[14:]]),
+        "category": Category.EDGE,
+        "risks": [RiskType.ILLNESS, RiskType.SCHOOLING],
+        "channel": Channel.SELF_REPORT,
+        "self_report_kind": "qr",
+        "department": "",
+        "intake_on": "2024-02-09",
+        "situation": "扫码申报:家中老人住院",
+        **kw,
+    }
+
+
+@pytest.fixture
+def line_2024(town):
+    from tests.monitoring.conftest import PROVINCE, make_line, set_province
+
+    set_province(PROVINCE)
+    return make_line(PROVINCE, year=2024)
+
+
+def test_a_cadre_takes_in_a_household_by_a_members_id_number(town, client_for, line_2024):
+    response = client_for("cadre").post(
+        reverse("monitoring:case_add"), intake_data(town["household"])
+    )
+    case = MonitoringCase.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("monitoring:case_detail", args=[case.pk])
+    assert (case.household, case.self_report_kind, case.deadline) == (
+        town["household"],
+        "qr",
+        date(2024, 3, 14),
+    )
+    assert sorted(case.risk_values) == [RiskType.ILLNESS, RiskType.SCHOOLING]
+    page = client_for("cadre").get(response["Location"])
+    assert "规则判定" in page.content.decode()
+
+
+def test_a_number_outside_the_cadres_villages_is_not_found(town, client_for, line_2024):
+    response = client_for("cadre2").post(
+        reverse("monitoring:case_add"), intake_data(town["household"])
+    )
+    assert response.status_code == 200
+    assert "范围内没有身份证号为此号码的在册成员" in response.content.decode()
+    assert not MonitoringCase.objects.exists()
+
+
+def test_the_intake_form_shows_the_services_errors(town, client_for, line_2024):
+    response = client_for("cadre").post(
+        reverse("monitoring:case_add"),
+        intake_data(town["household"], self_report_kind="", fast_track="on"),
+    )
+    content = response.content.decode()
+    assert "农户自主申报须选择申报方式" in content
+    assert "绿色通道只适用于因灾、因意外事故的紧急情况" in content
+    assert not MonitoringCase.objects.exists()
