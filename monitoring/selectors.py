@@ -161,10 +161,20 @@ def overdue_q() -> Q:
     )
 
 
+def due_on():
+    """The deadline of the stage a case is in (needs ``state_on``): ``rules.current_due`` in SQL."""
+    later = [s for s in IDENTIFICATION_STATES if s != CaseState.INTAKE]
+    return Case(
+        When(state_on=CaseState.INTAKE, then=F("home_check_due")),
+        When(state_on__in=later, then=F("deadline")),
+        default=None,
+    )
+
+
 def worklist(*, cases, on: date):
     """The cases taken in by ``on``, as they stood on ``on``, for a list (two queries).
 
-    Annotated with ``state_on``, ``on``, ``head_name``, ``overdue``; the
+    Annotated with ``state_on``, ``on``, ``head_name``, ``due_on``, ``overdue``; the
     household, its village and the responsible person joined, the risks prefetched.
     """
     head = (
@@ -175,6 +185,7 @@ def worklist(*, cases, on: date):
     return (
         cases.filter(intake_on__lte=on)
         .annotate(state_on=state_on(on), on=Value(on), head_name=Subquery(head))
+        .annotate(due_on=due_on())
         .annotate(
             overdue=Case(
                 When(overdue_q(), then=Value(True)),

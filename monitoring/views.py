@@ -73,7 +73,7 @@ def _list_page(request, *, template, identification_only):
             cases = cases.filter(overdue=True)
     if identification_only:
         # Most urgent first: overdue, then the nearest deadline of the stage.
-        cases = cases.order_by("-overdue", "home_check_due", "deadline", "pk")
+        cases = cases.order_by("-overdue", "due_on", "pk")
     else:
         cases = cases.order_by(
             *(f"household__village__{name}" for name in VILLAGE_ORDER), "deadline", "pk"
@@ -100,7 +100,9 @@ def case_add(request):
     user = request.user
     if not (user.has_perm(services.ADD) and user.has_perm(services.WORK)):
         raise PermissionDenied(_("只有村干部和镇扶贫办管理员可以受理监测对象"))
-    form = IntakeForm(request.POST or None, initial={"intake_on": as_of_from(request)})
+    # An empty POST is a submitted form too (its errors are shown).
+    data = request.POST if request.method == "POST" else None
+    form = IntakeForm(data, initial={"intake_on": as_of_from(request)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         household = selectors.household_by_id_number(user=user, id_number=data["id_number"])

@@ -145,7 +145,7 @@ def test_the_worklist_query_count_does_not_grow_with_the_cases(town, client_for)
     assert few == 9
 
 
-def test_overdue_in_sql_is_the_rules_current_deadline_passed(town):
+def test_the_stage_deadline_and_overdue_in_sql_are_the_rules(town):
     village = town["household"].village
     cases = []
     for state, steps in [
@@ -162,6 +162,7 @@ def test_overdue_in_sql_is_the_rules_current_deadline_passed(town):
         listed = selectors.worklist(cases=MonitoringCase.objects.all(), on=on)
         for row in listed:
             due = rules.current_due(row.state_on, row.home_check_due, row.deadline)
+            assert row.due_on == due, (row.state_on, on)
             assert row.overdue == (due is not None and on > due), (row.state_on, on)
 
 
@@ -283,3 +284,15 @@ def test_the_intake_form_shows_the_services_errors(town, client_for, line_2024):
     assert "农户自主申报须选择申报方式" in content
     assert "绿色通道只适用于因灾、因意外事故的紧急情况" in content
     assert not MonitoringCase.objects.exists()
+
+
+def test_the_intake_queue_puts_overdue_first_then_the_nearest_deadline(town, client_for):
+    village = town["household"].village
+    later = make_case(HouseholdFactory(village=village), home_check_due=date(2024, 3, 1))
+    checked = make_case(HouseholdFactory(village=village), home_check_due=date(2024, 2, 20))
+    add_step(checked, StepKind.HOME_CHECK, date(2024, 2, 19), CaseState.HOME_CHECKED)
+    overdue = make_case(town["household"], home_check_due=date(2024, 2, 23))
+    soon = make_case(HouseholdFactory(village=village), home_check_due=date(2024, 2, 27))
+    response = client_for("admin").get(reverse("monitoring:intake_queue"), {"on": ON.isoformat()})
+    # checked: home check done, its deadline is now the procedure's (2024-03-14).
+    assert [c.pk for c in rows(response)] == [overdue.pk, soon.pk, later.pk, checked.pk]
