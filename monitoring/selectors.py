@@ -17,7 +17,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -27,8 +38,8 @@ from households.rules import normalize_id_number
 from households.scope import households_visible_to
 from households.selectors import household_check, period_covers_q
 from monitoring import rules, workdays
-from monitoring.choices import IDENTIFICATION_STATES, CaseState
-from monitoring.models import CaseStep, MonitoringLine, RigidExpenditure
+from monitoring.choices import CLOSED_STATES, IDENTIFICATION_STATES, CaseState
+from monitoring.models import CaseStep, MonitoringCase, MonitoringLine, RigidExpenditure
 
 
 def line_params(line: MonitoringLine | None) -> rules.LineParams | None:
@@ -253,3 +264,30 @@ def household_by_id_number(*, user, id_number: str) -> Household | None:
         .first()
     )
     return member.household if member else None
+
+
+def warning_counts_by_village(warnings) -> tuple[dict[int, dict[str, int]], int]:
+    """Per village id, the warnings matched to a member: ``{"matched", "monitored"}``
+    (monitored: the household has an open case now); and how many matched no one.
+    One query."""
+    open_case = MonitoringCase.objects.filter(household=OuterRef("member__household")).exclude(
+        state__in=CLOSED_STATES
+    )
+    rows = (
+        warnings.order_by()
+        .annotate(monitored=Exists(open_case))
+        .values("member__household__village", "monitored")
+        .annotate(n=Count("pk"))
+        .values_list("member__household__village", "monitored", "n")
+    )
+    by_village: dict[int, dict[str, int]] = {}
+    not_found = 0
+    for village, monitored, n in rows:
+        if village is None:
+            not_found += n
+            continue
+        counts = by_village.setdefault(village, {"matched": 0, "monitored": 0})
+        counts["matched"] += n
+        if monitored:
+            counts["monitored"] += n
+    return by_village, not_found
