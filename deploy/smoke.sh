@@ -61,6 +61,30 @@ done
   --username smoke --password "$password"
 
 kill -0 "$worker_pid" 2>/dev/null || { echo "FAIL: the task worker exited"; cat "$work/worker.log"; exit 1; }
+# A task queued now (the sweep for lost ledger imports) is run by that worker.
+"$PY" - <<'EOF' || { cat "$work/worker.log"; exit 1; }
+import os
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tieshagai.settings")
+django.setup()
+from django_tasks import TaskResultStatus  # noqa: E402
+
+from households.ledger.tasks import sweep_lost_imports  # noqa: E402
+
+result = sweep_lost_imports.enqueue()
+deadline = time.monotonic() + 30
+while result.status not in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED):
+    if time.monotonic() > deadline:
+        raise SystemExit("FAIL: the task worker did not run a queued task within 30 s")
+    time.sleep(0.2)
+    result.refresh()
+if result.status != TaskResultStatus.SUCCESSFUL:
+    raise SystemExit(f"FAIL: the queued task failed: {result.errors}")
+print(f"ok   the task worker ran a queued task ({result.task.name}) on PostgreSQL")
+EOF
 echo "ok   the task worker (db_worker) is running (pid $worker_pid)"
 if grep -q "password\|csrfmiddlewaretoken" "$work/access.log"; then
   echo "FAIL: the access log holds form data"; exit 1

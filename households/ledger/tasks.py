@@ -23,10 +23,11 @@ whether anyone still runs it: an import running without a heartbeat for
 ``LEDGER_STALE_MINUTES`` gets a new task (the lost task is marked failed),
 unless it has had ``LEDGER_MAX_ATTEMPTS`` runs, in which case it fails with
 a message asking for the file again — a file that kills the worker cannot
-do so for ever. It is called whenever an import is queued and whenever an
-import's page or the list of imports is shown (the page of a running import
-reloads itself every two seconds), so a lost job is picked up while anyone
-waits for it, and at the latest when the next large import is queued.
+do so for ever. It runs as a task of its own, :func:`sweep_lost_imports`,
+deferred by ``LEDGER_STALE_MINUTES`` and queued again by itself while any
+import is waiting or running (started whenever an import is queued); and
+whenever an import's page or the list of imports is shown (the page of a
+running import reloads itself every two seconds).
 
 A job run again starts from the file: a preview has written nothing but the
 record, and an apply that died rolled back (the record is marked applied in
@@ -98,6 +99,16 @@ def apply_ledger_import(import_id: int) -> str:
     return str(record.status)
 
 
+@task()
+def sweep_lost_imports() -> int:
+    """Queue again the imports that lost their worker; then, while any import
+    is waiting or running, the next sweep. The number queued again."""
+    queued = requeue_stale()
+    if LedgerImport.objects.running().exists():
+        schedule_sweep()
+    return queued
+
+
 #: The task that runs an import waiting in each status (a waiting import has
 #: no heartbeat yet).
 TASK_FOR_WAITING = {Status.QUEUED: preview_ledger_import, Status.APPLYING: apply_ledger_import}
@@ -142,11 +153,21 @@ def _fail_too_many(record: LedgerImport) -> bool:
 
 def enqueue(record: LedgerImport) -> None:
     """Queue the task for an import waiting for a worker (``queued`` or a
-    confirmed ``applying``), in the caller's transaction; then look for
-    imports whose worker was lost."""
+    confirmed ``applying``), in the caller's transaction, and a sweep for
+    lost jobs if none is queued."""
     with transaction.atomic():
         TASK_FOR_WAITING[record.status].enqueue(record.pk)
-    requeue_stale()
+        schedule_sweep()
+
+
+def schedule_sweep() -> None:
+    """Queue :func:`sweep_lost_imports` to run in ``LEDGER_STALE_MINUTES``,
+    unless a sweep is already waiting."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=sweep_lost_imports.module_path, status=TaskResultStatus.READY
+    )
+    if not waiting.exists():
+        sweep_lost_imports.using(run_after=timezone.now() + stale_after()).enqueue()
 
 
 def _pending(record: LedgerImport) -> bool:
@@ -188,6 +209,7 @@ def _requeue(record: LedgerImport) -> bool:
             return False
         _mark_lost(record)
         TASK_FOR_WAITING[waiting].enqueue(record.pk)
+        schedule_sweep()
     logger.warning(
         "ledger import #%s: queued again (%s, %s attempts so far)",
         record.pk,

@@ -247,3 +247,38 @@ def test_the_page_of_a_job_whose_worker_died_queues_it_again(ledger_town, client
     assert run_worker() == 1
     record.refresh_from_db()
     assert record.status == Status.PREVIEWED
+
+
+def sweeps(status=TaskResultStatus.READY):
+    return DBTaskResult.objects.filter(
+        task_path=tasks.sweep_lost_imports.module_path, status=status
+    )
+
+
+def test_queuing_imports_schedules_one_sweep_for_lost_jobs(ledger_town, settings):
+    settings.LEDGER_STALE_MINUTES = 10
+    queued("150927000300005")
+    queued("150927000300006")
+
+    (sweep,) = sweeps()
+    wait = sweep.run_after - timezone.now()
+    assert timedelta(minutes=9) < wait <= timedelta(minutes=10)
+    assert run_worker() == 2  # the two previews; the sweep is not due yet
+
+
+def test_the_sweep_queues_a_lost_job_and_the_next_sweep_while_imports_run(ledger_town):
+    record = queued()
+    died_while_running(record, status=Status.PARSING, minutes_ago=60)
+    sweeps().update(run_after=timezone.now())  # due
+
+    assert run_worker() == 2  # the sweep, then the preview it queued again
+
+    record.refresh_from_db()
+    assert record.status == Status.PREVIEWED and record.attempts == 2
+    (done,) = sweeps(TaskResultStatus.SUCCESSFUL)
+    assert done.return_value == 1
+    # It ran while the import was queued again: the next one is scheduled …
+    sweeps().update(run_after=timezone.now())
+    assert run_worker() == 1
+    # … and that one found nothing running, so the sweeps stop.
+    assert not sweeps().exists()
