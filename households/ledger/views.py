@@ -136,8 +136,10 @@ def ledger_list(request):
 def ledger_detail(request, pk):
     record = visible_import(request, pk)
     # While someone watches a running import, a lost worker's job is queued
-    # again once its heartbeat is stale (the page reloads itself).
-    if record.is_running and tasks.requeue_stale():
+    # again (or failed after its last attempt) once its heartbeat is stale
+    # (the page reloads itself).
+    if record.is_running:
+        tasks.requeue_stale()
         record.refresh_from_db()
     preview = record.preview or {}
     response = render(

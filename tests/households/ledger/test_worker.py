@@ -282,3 +282,17 @@ def test_the_sweep_queues_a_lost_job_and_the_next_sweep_while_imports_run(ledger
     assert run_worker() == 1
     # … and that one found nothing running, so the sweeps stop.
     assert not sweeps().exists()
+
+
+def test_the_page_of_a_job_that_kept_dying_says_so_in_chinese(ledger_town, client_for, settings):
+    settings.LEDGER_MAX_ATTEMPTS = 3
+    record = queued()
+    died_while_running(record, status=Status.APPLYING, minutes_ago=60, attempts=3)
+
+    page = client_for("cadre").get(reverse("ledger:detail", kwargs={"pk": record.pk}))
+
+    content = page.content.decode()
+    assert "Refresh" not in page  # finished: the page stops reloading
+    assert "处理了3次都没有完成(处理进程中断),已停止;请重新上传" in content
+    assert str(Status.FAILED.label) in content
+    assert not Household.objects.filter(number="150927000300001").exists()
