@@ -48,6 +48,8 @@ from households.models import (
     Town,
     Village,
     VillagerGroup,
+    member_present_q,
+    period_covers_q,
 )
 
 Tally = registry.Tally
@@ -153,7 +155,7 @@ class YearRow:
 
     @property
     def incidence(self) -> registry.Incidence:
-        return registry.Incidence(self.poor.persons, self.population or 0)
+        return registry.incidence_of(self.by_status, self.population)
 
     @property
     def cells(self) -> list[tuple[PovertyStatus, Tally]]:
@@ -181,8 +183,8 @@ def village_status_tallies_on_dates(
         periods = periods.filter(household__village_id__in=village_ids)
     households, persons = {}, {}
     for i, on in enumerate(dates):
-        covers = registry.period_covers_q(on)
-        present = registry.member_present_q(on, prefix="household__members__")
+        covers = period_covers_q(on)
+        present = member_present_q(on, prefix="household__members__")
         households[f"n{i}"] = Count("id", filter=covers)
         persons[f"n{i}"] = Count("household__members", filter=covers & present)
     keys = ("household__village_id", "status")
@@ -235,7 +237,7 @@ def history(*, on: date, village_ids=None, tallies=None) -> list[YearRow]:
 
 def causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]:
     """Registered households on ``on`` by main cause of poverty, most frequent first."""
-    households = Household.objects.filter(registry.registered_q(on))
+    households = Household.objects.registered_on(on)
     if village_ids is not None:
         households = households.filter(village_id__in=village_ids)
     rows = households.order_by().values("main_cause").annotate(n=Count("id"))
@@ -344,7 +346,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
         pop = population.get(village.pk)
         poor = registry.sum_tallies(by_status, POOR_STATUSES)
-        incidence = registry.Incidence(poor.persons, pop.registered_persons if pop else 0)
+        incidence = registry.incidence_of(by_status, pop.registered_persons if pop else 0)
         below = None
         if threshold is not None and incidence.percent is not None:
             below = rules.incidence_below_exit_threshold(incidence.percent, threshold)
@@ -381,7 +383,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         registered=registered,
         poor=poor,
         enjoying=registry.sum_tallies(by_status_total, ENJOYING_POLICY_STATUSES),
-        incidence=registry.Incidence(poor.persons, population_total),
+        incidence=registry.incidence_of(by_status_total, population_total),
         dibao=sum((row.dibao for row in rows), Tally()),
         tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
         students=registry.students_by_level(on=on, village_ids=ids),
@@ -450,17 +452,17 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
     from measures.models import MeasureApplication
     from measures.selectors import live_q
 
-    present = Member.objects.filter(registry.member_present_q(on)).order_by("joined_on", "id")
+    present = Member.objects.present_on(on).order_by("joined_on", "id")
     measures = (
         MeasureApplication.objects.filter(live_q(), programme__year=year)
         .select_related("programme")
         .order_by("programme__category", "programme__name", "id")
     )
-    status = HouseholdStatusPeriod.objects.filter(
-        registry.period_covers_q(on), household=OuterRef("pk")
-    ).values("status")[:1]
+    status = (
+        HouseholdStatusPeriod.objects.covering(on).filter(household=OuterRef("pk")).values("status")
+    )[:1]
     households = (
-        _in_scope(Household.objects.filter(registry.poor_q(on)), scope)
+        _in_scope(Household.objects.poor_on(on), scope)
         .select_related("village", "natural_village", "residence_village")
         .annotate(
             status_on=Subquery(status),
@@ -480,7 +482,7 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
     result = []
     for h in with_income(households, year=on.year):
         members = h.present_members
-        head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+        head = next((m for m in members if m.is_head_on(on)), members[0] if members else None)
         result.append(
             NotLiftedHousehold(
                 household=h,
@@ -651,7 +653,6 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
             "resident_persons",
         )
     }
-    poor = registry.sum_tallies(tallies, POOR_STATUSES)
     problems = problems_in_scope(scope)
     rounds = rounds_summary(
         on=on, problems=problems, rounds=InspectionRound.objects.filter(year=year)
@@ -677,7 +678,7 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         by_status=tallies,
         registered=registry.sum_tallies(tallies, REGISTERED_STATUSES),
         enjoying=registry.sum_tallies(tallies, ENJOYING_POLICY_STATUSES),
-        incidence=registry.Incidence(poor.persons, population["registered_persons"]),
+        incidence=registry.incidence_of(tallies, population["registered_persons"]),
         threshold=exit_threshold(on.year),
         dibao=registry.dibao_tally(on=on, village_ids=ids),
         tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
