@@ -11,7 +11,8 @@ that every count can be taken *as of* a date:
 
 Derived figures (per-capita income, the lifting check, incidence) are not
 stored: ``households.rules`` computes them, ``households.selectors`` gathers
-the facts for one household or for many with the same ``Q`` definitions.
+the facts for one household or for many with the same ``Q`` definitions, which
+are written here once each, beside their Python twins on the models.
 """
 
 from datetime import date

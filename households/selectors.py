@@ -1,10 +1,12 @@
 """Reads of the household registry, as of a date.
 
-Every count has one definition here, written as a ``Q`` object over the
-dated rows (status periods, member join/leave dates). The household page and
-the aggregate queries of dashboards and reports both use these definitions,
-so a household counted as "not lifted" on a page is the same household the
-town figure counts.
+Every count uses the one definition of ``households.models``, a ``Q``
+object over the dated rows (status periods, member join/leave dates) with its
+Python twin on the model (``member_present_q`` and ``Member.present_on``,
+``period_covers_q`` and ``HouseholdStatusPeriod.covers``...). The household
+page and the aggregate queries of dashboards and reports both use these
+definitions, so a household counted as "not lifted" on a page is the same
+household the town figure counts.
 """
 
 from __future__ import annotations

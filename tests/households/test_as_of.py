@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from households import selectors
 from households.choices import ENJOYING_POLICY_STATUSES, Relation
 from households.models import Household, HouseholdStatusPeriod, Member
 
@@ -121,3 +122,10 @@ def test_the_persons_enjoying_the_policies_are_the_same_in_sql_and_python():
     assert enjoying.exists()
     statuses = {m.household.status_as_of(on) for m in members if m.enjoys_policy_on(on)}
     assert statuses <= set(ENJOYING_POLICY_STATUSES)
+
+
+def test_the_persons_enjoying_the_policies_are_the_dashboards_figure():
+    for on in FIXED_DATES:
+        tallies = selectors.town_status_tallies(on=on)
+        persons = selectors.sum_tallies(tallies, ENJOYING_POLICY_STATUSES).persons
+        assert Member.objects.enjoying_policy_on(on).count() == persons
