@@ -279,6 +279,10 @@ class VillageFigures:
         """(status, tally) of each registered status, in the registry's order."""
         return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
 
+    def figures(self) -> dict:
+        """The fields of :class:`VillageFigures`, to build a page's row from them."""
+        return {f.name: getattr(self, f.name) for f in fields(VillageFigures)}
+
 
 @dataclass(frozen=True)
 class VillagesFigures:
@@ -366,7 +370,7 @@ def overview(*, on: date, scope: Scope) -> Overview:
     failures = failure_counts_by_village(households, on=on)
     rows = [
         OverviewRow(
-            **{f.name: getattr(row, f.name) for f in fields(VillageFigures)},
+            **row.figures(),
             failures=failures.get(row.village.pk, {}),
         )
         for row in figures.rows
@@ -457,7 +461,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         pk = row.village.pk
         rows.append(
             VillageRow(
-                **{f.name: getattr(row, f.name) for f in fields(VillageFigures)},
+                **row.figures(),
                 below_threshold=below,
                 dibao=dibao.get(pk, Tally()),
                 measures=coverage.get(pk),
