@@ -91,7 +91,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from households import rules
+from households import rules, scope
 from households.choices import (
     LIFTED_STATUSES,
     REGISTERED_STATUSES,
@@ -738,8 +738,8 @@ class _Planner:
 
     def load_scope(self) -> None:
         user = self.user
-        self.all_villages = user.has_perm("households.view_all_households")
-        own = list(Village.objects.filter(user_profiles__user=user))
+        self.all_villages = scope.sees_whole_registry(user)
+        own = list(scope.profile_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
         villages = (
