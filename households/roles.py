@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from households.scope import VIEW_ALL
+
 DOMAIN_APPS = ("households", "measures", "rectification", "census", "monitoring")
 
 TOWN_ADMIN = "镇扶贫办管理员"
@@ -124,7 +126,7 @@ ROLE_PERMISSIONS = {
         "monitoring.add_rigidexpenditure",
         "monitoring.change_rigidexpenditure",
     ],
-    LEADER: ["households.view_all_households", "households.export_households"],
+    LEADER: [VIEW_ALL, "households.export_households"],
     # Check the households of their villages; export the census base table.
     ENUMERATOR: [
         *VIEW_HOUSEHOLD_RECORDS,
@@ -135,7 +137,7 @@ ROLE_PERMISSIONS = {
     # Approve or send back the checks of the whole town.
     REVIEWER: [
         *VIEW_HOUSEHOLD_RECORDS,
-        "households.view_all_households",
+        VIEW_ALL,
         *VIEW_CENSUS,
         "census.review_household",
         "census.export_census_table",
@@ -157,6 +159,8 @@ ROLE_PERMISSIONS = {
         "households.view_userprofile",
         "households.add_userprofile",
         "households.change_userprofile",
+        # The background tasks (queued, running, failed), read only.
+        "django_tasks_database.view_dbtaskresult",
     ],
     # Login attempts and lockouts; deleting an attempt unlocks the account.
     SECURITY_ADMIN: [

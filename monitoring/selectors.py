@@ -32,8 +32,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from households.choices import Relation
-from households.models import Household, HouseholdIncome, HouseholdStatusPeriod, Member
+from households.models import (
+    Household,
+    HouseholdIncome,
+    HouseholdStatusPeriod,
+    Member,
+    head_on_q,
+)
 from households.rules import normalize_id_number
 from households.scope import households_visible_to
 from households.selectors import household_check, period_covers_q
@@ -189,7 +194,7 @@ def worklist(*, cases, on: date):
     household, its village and the responsible person joined, the risks prefetched.
     """
     head = (
-        Member.objects.filter(household=OuterRef("household"), relation=Relation.HEAD)
+        Member.objects.filter(head_on_q(on), household=OuterRef("household"))
         .order_by("-joined_on", "-id")
         .values("name")[:1]
     )

@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from households import concurrency
 from households.models import Household
 from households.scope import households_visible_to
 from monitoring import selectors, workdays
@@ -93,9 +94,11 @@ ERROR_NOT_FOUND = _("您负责的范围内没有身份证号为此号码的在�
 ERROR_STABLE_FUTURE = _("收入稳定起始日期不能晚于今天({today})")
 
 
-class ConcurrentEditError(ValidationError):
+class ConcurrentEditError(concurrency.ConcurrentEditError):
+    """The case was acted on since the user loaded its page."""
+
     def __init__(self):
-        super().__init__(ERROR_CONCURRENT, code="concurrent_edit")
+        super().__init__(ERROR_CONCURRENT)
 
 
 @dataclass(frozen=True)
@@ -370,8 +373,7 @@ def case_step(
     try:
         with transaction.atomic():
             locked = MonitoringCase.objects.select_for_update().get(pk=case.pk)
-            if locked.version != expected_version:
-                raise ConcurrentEditError()
+            concurrency.check_version(locked, expected_version, ConcurrentEditError)
             if locked.state in CLOSED_STATES:
                 raise ValidationError(
                     ERROR_CLOSED.format(state=CaseState(locked.state).label), code="closed"
@@ -508,8 +510,7 @@ def case_follow_up(
         raise ValidationError({"income_stable_since": ERROR_STABLE_FUTURE.format(today=today)})
     with transaction.atomic():
         locked = MonitoringCase.objects.select_for_update().get(pk=case.pk)
-        if locked.version != expected_version:
-            raise ConcurrentEditError()
+        concurrency.check_version(locked, expected_version, ConcurrentEditError)
         if locked.state in CLOSED_STATES:
             raise ValidationError(
                 ERROR_CLOSED.format(state=CaseState(locked.state).label), code="closed"
