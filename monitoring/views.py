@@ -25,7 +25,7 @@ from households.models import VILLAGE_ORDER
 from households.params import as_of_from
 from households.scope import villages_visible_to
 from monitoring import selectors, services
-from monitoring.choices import IDENTIFICATION_STATES, CaseState, StepKind
+from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category, StepKind
 from monitoring.forms import IntakeForm, StepForm, WorklistFilterForm
 from monitoring.models import CaseStep, MonitoringCase
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
@@ -92,6 +92,25 @@ def worklist(request):
 def intake_queue(request):
     """The cases still being identified, the most urgent first."""
     return _list_page(request, template="monitoring/intake_queue.html", identification_only=True)
+
+
+def dashboard(request):
+    """Monitoring objects per village on the date: being identified (overdue), monitored
+    by category, eliminated, not taken; the risk types of the monitored."""
+    on = as_of_from(request)
+    villages = list(villages_visible_to(request.user).order_by(*VILLAGE_ORDER))
+    rows, total, risks = selectors.dashboard(cases=visible_cases(request), villages=villages, on=on)
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "on": on,
+            "rows": rows,
+            "total": total,
+            "risks": risks,
+            "categories": [str(label) for _value, label in Category.choices],
+        },
+    )
 
 
 def case_add(request):

@@ -19,6 +19,7 @@ LISTS = [LOGIN, 200, 200, 200, 200, 403, 403, 200]
 MATRIX: dict[str, list[int]] = {
     "monitoring:worklist": LISTS,
     "monitoring:intake_queue": LISTS,
+    "monitoring:dashboard": LISTS,
     "monitoring:case_add": [LOGIN, 200, 200, 200, 403, 403, 403, 403],
     "monitoring:case_detail": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
     "monitoring:case_step": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
@@ -66,7 +67,12 @@ def _case(town):
 
 
 def url_kwargs(name, town):
-    if name in ("monitoring:worklist", "monitoring:intake_queue", "monitoring:case_add"):
+    if name in (
+        "monitoring:worklist",
+        "monitoring:intake_queue",
+        "monitoring:case_add",
+        "monitoring:dashboard",
+    ):
         return {}
     case = _case(town)
     if name == "monitoring:step_evidence":
