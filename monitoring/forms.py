@@ -82,3 +82,14 @@ class IntakeForm(forms.Form):
     situation = forms.CharField(
         label=_("情况说明"), required=False, widget=forms.Textarea({"rows": 3})
     )
+
+
+class WarningUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("部门预警名单(CSV)"),
+        help_text=_("列:部门、预警事项、事项日期、金额、身份证号、姓名"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv"}),
+    )
+    received_on = forms.DateField(
+        label=_("接收日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -10,12 +10,15 @@ not: 403); each step needs the permission ``monitoring.services`` names.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,10 +26,10 @@ from django.views.decorators.http import require_POST
 from households.forms import save_or_report
 from households.models import VILLAGE_ORDER
 from households.params import as_of_from
-from households.scope import villages_visible_to
-from monitoring import selectors, services
+from households.scope import sees_whole_registry, villages_visible_to
+from monitoring import selectors, services, warnings
 from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category, StepKind
-from monitoring.forms import IntakeForm, StepForm, WorklistFilterForm
+from monitoring.forms import IntakeForm, StepForm, WarningUploadForm, WorklistFilterForm
 from monitoring.models import CaseStep, MonitoringCase
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
 
@@ -111,6 +114,49 @@ def dashboard(request):
             "categories": [str(label) for _value, label in Category.choices],
         },
     )
+
+
+def warnings_upload(request):
+    """A department's warning list: upload → preview (every row's problem or match) → confirm.
+
+    The confirmation carries the previewed file signed for this user, so what
+    is saved is exactly what was shown; nothing is written before it.
+    """
+    _require_view(request)
+    user = request.user
+    if not (user.has_perm(warnings.IMPORT_PERMISSION) and sees_whole_registry(user)):
+        raise PermissionDenied(_("只有镇扶贫办管理员可以导入部门预警名单"))
+    context = {"form": WarningUploadForm(initial={"received_on": as_of_from(request)})}
+    if request.method == "POST":
+        try:
+            if "token" in request.POST:
+                data = warnings.unsign(request.POST["token"], user)
+                received_on = date.fromisoformat(request.POST.get("received_on", ""))
+                rows, errors = warnings.parse_csv(data)
+                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result.errors[:0] = errors
+                saved = warnings.warnings_import(data=result, user=user, received_on=received_on)
+                messages.success(request, _("已导入{n}条预警信息").format(n=len(saved)))
+                return redirect("monitoring:warnings_upload")
+            form = WarningUploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                data = warnings.read_upload(form.cleaned_data["file"])
+                rows, errors = warnings.parse_csv(data)
+                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result.errors[:0] = errors
+                context.update(
+                    preview=result,
+                    counts=result.counts(),
+                    token=warnings.sign(data, user) if not result.errors else "",
+                    received_on=form.cleaned_data["received_on"],
+                )
+        except ValueError:
+            messages.error(request, _("接收日期无效"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return render(request, "monitoring/warnings_upload.html", context)
 
 
 def case_add(request):

@@ -15,12 +15,14 @@ on a Chinese Windows writes it) with the headers 部门, 预警事项, 事项日
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -63,6 +65,12 @@ ERROR_DATE = gettext_lazy("日期“{value}”无效,应为2024-05-01的格式")
 ERROR_AMOUNT = gettext_lazy("金额“{value}”无效")
 ERROR_HAS_ERRORS = gettext_lazy("文件有{count}处问题,请修改后重新上传;未保存任何数据")
 ERROR_EMPTY = gettext_lazy("文件中没有预警数据")
+ERROR_TOO_LARGE = gettext_lazy("文件超过{limit}MB,请分批上传")
+ERROR_NOT_CSV = gettext_lazy("只接受CSV文件(.csv);Excel中“另存为”CSV后再上传")
+ERROR_TAMPERED = gettext_lazy("预览已失效,请重新上传文件")
+
+#: The largest warning list accepted in one upload (a signed copy travels with the preview).
+MAX_BYTES = 2 * 1024 * 1024
 
 #: Match results.
 MATCHED = "matched"
@@ -81,6 +89,10 @@ class WarningRow:
     name: str
     member: Member | None = None
     result: str = NOT_FOUND
+
+    @property
+    def masked_id_number(self) -> str:
+        return household_rules.mask_id_number(self.id_number)
 
 
 @dataclass
@@ -248,3 +260,41 @@ def warnings_import(*, data: Preview, user, received_on: date) -> list[Departmen
             count=len(created),
         )
     return created
+
+
+# --------------------------------------------------------------------------
+# The file between preview and confirmation
+# --------------------------------------------------------------------------
+
+_SALT = "monitoring.warnings.upload"
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded .csv, refused before reading when too large or not a CSV."""
+    name = (upload.name or "").lower()
+    if not name.endswith(".csv"):
+        raise ValidationError({"file": ERROR_NOT_CSV})
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise ValidationError({"file": ERROR_TOO_LARGE.format(limit=MAX_BYTES // (1024 * 1024))})
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationError({"file": ERROR_TOO_LARGE.format(limit=MAX_BYTES // (1024 * 1024))})
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
+        raise ValidationError({"file": ERROR_NOT_CSV})
+    return data
+
+
+def sign(data: bytes, user) -> str:
+    """The previewed file, signed for this user: the confirmation saves exactly it."""
+    payload = base64.b64encode(data).decode("ascii")
+    return signing.dumps({"u": user.pk, "d": payload}, salt=_SALT, compress=True)
+
+
+def unsign(token: str, user, *, max_age: int = 3600) -> bytes:
+    try:
+        value = signing.loads(token, salt=_SALT, max_age=max_age)
+    except signing.BadSignature:
+        raise ValidationError(ERROR_TAMPERED, code="tampered") from None
+    if value.get("u") != user.pk:
+        raise ValidationError(ERROR_TAMPERED, code="tampered")
+    return base64.b64decode(value["d"])

@@ -21,6 +21,8 @@ MATRIX: dict[str, list[int]] = {
     "monitoring:intake_queue": LISTS,
     "monitoring:dashboard": LISTS,
     "monitoring:case_add": [LOGIN, 200, 200, 200, 403, 403, 403, 403],
+    # A department's list covers the whole registry: the town administrator's.
+    "monitoring:warnings_upload": [LOGIN, 200, 403, 403, 403, 403, 403, 403],
     "monitoring:case_detail": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
     "monitoring:case_step": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
     "monitoring:step_evidence": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
@@ -30,6 +32,7 @@ MATRIX: dict[str, list[int]] = {
 POST_MATRIX: dict[str, list[int]] = {
     # An empty intake form comes back with its errors.
     "monitoring:case_add": [LOGIN, 200, 200, 200, 403, 403, 403, 403],
+    "monitoring:warnings_upload": [LOGIN, 200, 403, 403, 403, 403, 403, 403],
     "monitoring:case_step": [LOGIN, 302, 302, 404, 403, 403, 403, 403],
 }
 
@@ -72,6 +75,7 @@ def url_kwargs(name, town):
         "monitoring:intake_queue",
         "monitoring:case_add",
         "monitoring:dashboard",
+        "monitoring:warnings_upload",
     ):
         return {}
     case = _case(town)

@@ -135,3 +135,56 @@ def test_only_who_sees_the_whole_registry_and_may_add_warnings_imports(town, use
     result = check(csv_of(f"医保部门,大额医疗自付,2024-05-01,,{head_number(town['household'])},"))
     with pytest.raises(PermissionDenied):
         warnings.warnings_import(data=result, user=user(username), received_on=TODAY)
+
+
+def upload(client, data: bytes, name="预警名单.csv", **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    return client.post(
+        reverse("monitoring:warnings_upload"),
+        {"file": SimpleUploadedFile(name, data), "received_on": "2024-06-28", **extra},
+    )
+
+
+def test_the_upload_previews_then_saves_exactly_what_was_shown(town, client_for):
+    from django.urls import reverse
+
+    client = client_for("admin")
+    number = head_number(town["household"])
+    response = upload(client, csv_of(f"医保部门,大额医疗自付,2024-05-01,12000,{number},赵永福"))
+    content = response.content.decode()
+    assert "已在册:1 条" in content and number not in content  # shown masked
+    assert not DepartmentWarning.objects.exists()  # nothing before the confirmation
+    token = response.context["token"]
+    confirm = client.post(
+        reverse("monitoring:warnings_upload"), {"token": token, "received_on": "2024-06-28"}
+    )
+    assert confirm.status_code == 302
+    warning = DepartmentWarning.objects.get()
+    assert (warning.id_number, warning.received_on) == (number, date(2024, 6, 28))
+    # A token altered, or of another user, saves nothing.
+    again = client.post(
+        reverse("monitoring:warnings_upload"),
+        {"token": token[:-2] + "xx", "received_on": "2024-06-28"},
+        follow=True,
+    )
+    assert "预览已失效" in again.content.decode()
+    assert DepartmentWarning.objects.count() == 1
+
+
+def test_an_upload_with_problems_offers_no_confirmation(town, client_for):
+    response = upload(client_for("admin"), csv_of("医保部门,,2024-05-01,,123,甲"))
+    assert response.context["token"] == ""
+    assert 'id="confirm-form"' not in response.content.decode()
+    assert "未保存任何数据" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("名单.xlsx", b"PK\x03\x04rest"), ("名单.csv", b"PK\x03\x04rest"), ("名单.csv", b"%PDF-1.4")],
+)
+def test_what_is_not_a_csv_is_refused_before_parsing(town, client_for, name, data):
+    response = upload(client_for("admin"), data, name=name)
+    assert "只接受CSV文件" in response.content.decode()
+    assert "preview" not in response.context
