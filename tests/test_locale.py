@@ -165,13 +165,16 @@ def marked_messages(path: Path):
 
 
 def project_sources() -> list[Path]:
-    skip = {".venv", "tests", "bench", "migrations", "staticfiles", "node_modules"}
+    """The project's Python files (not the tests, benchmarks, migrations or .venv)."""
+    skip = {"tests", "bench", "migrations", "staticfiles", "node_modules"}
+    tops = [p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")]
     return [
-        p
-        for p in ROOT.rglob("*.py")
-        if not skip.intersection(p.relative_to(ROOT).parts[:-1])
-        and not p.relative_to(ROOT).parts[0].startswith(".")
-    ]
+        path
+        for top in tops
+        if top.name not in skip
+        for path in top.rglob("*.py")
+        if not skip.intersection(path.relative_to(ROOT).parts)
+    ] + list(ROOT.glob("*.py"))
 
 
 def test_the_catalog_holds_every_message_the_code_marks():

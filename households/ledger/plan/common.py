@@ -152,6 +152,8 @@ def field_label(model, name: str) -> str:
 
 @dataclass
 class _Group:
+    """The rows of the file that make up one household, and its values."""
+
     number: str | None
     line: int
     serial: str | None = None
