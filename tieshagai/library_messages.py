@@ -1,14 +1,15 @@
-"""Messages that an installed library ships without Chinese.
+"""Messages that installed libraries ship without Chinese.
 
-django-axes (login protection, named 登录防护 in the admin) has no zh_Hans
-catalog: its admin pages and its lockout message are translated in
+django-axes (login protection, named 登录防护 in the admin) and django-tasks /
+django-tasks-db (the background tasks in the admin) have no zh_Hans catalog:
+their admin pages and axes' lockout message are translated in
 locale/zh_Hans/LC_MESSAGES/django.po. ``manage.py makemessages`` rebuilds that
 file from the project's own source and would mark messages it does not find
-there obsolete; listing axes' messages here keeps their Chinese. Nothing
-imports this module.
+there obsolete; listing the libraries' messages here keeps their Chinese.
+Nothing imports this module.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 AXES_MESSAGES = (
     gettext_noop("Access Attempt"),
@@ -41,4 +42,22 @@ AXES_MESSAGES = (
     gettext_noop("access failures"),
     gettext_noop("access log"),
     gettext_noop("access logs"),
+)
+
+TASKS_MESSAGES = (
+    gettext_noop("Task Result"),
+    gettext_noop("Task Results"),
+    gettext_noop("status"),
+    gettext_noop("enqueued at"),
+    gettext_noop("started at"),
+    gettext_noop("finished at"),
+    gettext_noop("args kwargs"),
+    gettext_noop("task path"),
+    gettext_noop("worker id"),
+    gettext_noop("return value"),
+    gettext_noop("exception class path"),
+    pgettext_lazy("Task", "Ready"),
+    pgettext_lazy("Task", "Running"),
+    pgettext_lazy("Task", "Failed"),
+    pgettext_lazy("Task", "Successful"),
 )
