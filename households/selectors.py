@@ -23,6 +23,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from simple_history.utils import get_history_model_for_model
 
 from households import formats, rules
@@ -621,7 +623,7 @@ def _display(record, field: str) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, Decimal):
         return formats.amount(value)
     return str(value)
@@ -650,23 +652,32 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
     One query per kind of record; diffs are computed in memory.
     """
     sources = [
-        (Household, {"id": household.pk}, "户信息", lambda r: ""),
-        (Member, {"household_id": household.pk}, "成员", lambda r: r.name),
-        (HouseholdIncome, {"household_id": household.pk}, "收入", lambda r: f"{r.year}年"),
+        (Household, {"id": household.pk}, pgettext("history of", "户信息"), lambda r: ""),
+        (Member, {"household_id": household.pk}, pgettext("history of", "成员"), lambda r: r.name),
+        (
+            HouseholdIncome,
+            {"household_id": household.pk},
+            pgettext("history of", "收入"),
+            lambda r: _("%(year)s年") % {"year": r.year},
+        ),
         (
             GuaranteeAssessment,
             {"household_id": household.pk},
-            "两不愁三保障",
+            pgettext("history of", "两不愁三保障"),
             lambda r: str(r.assessed_on),
         ),
         (
             HouseholdStatusPeriod,
             {"household_id": household.pk},
-            "贫困状态",
+            pgettext("history of", "贫困状态"),
             lambda r: str(r.valid_from),
         ),
     ]
-    actions = {"+": "新增", "~": "修改", "-": "删除"}
+    actions = {
+        "+": pgettext("history action", "新增"),
+        "~": pgettext("history action", "修改"),
+        "-": pgettext("history action", "删除"),
+    }
     entries = []
     for model, lookup, label, name_of in sources:
         records = list(
@@ -698,7 +709,9 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
             entries.append(
                 HistoryEntry(
                     when=record.history_date,
-                    who=(user.get_full_name() or user.username) if user else "系统",
+                    who=(user.get_full_name() or user.username)
+                    if user
+                    else pgettext("history author", "系统"),
                     what=f"{label} {name_of(record)}".strip(),
                     action=actions.get(record.history_type, record.history_type),
                     changes=changes,
