@@ -13,7 +13,7 @@ help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           run the test suite (SQLite; DATABASE_URL selects PostgreSQL)"
 	@echo "make test-postgres  run the test suite on PostgreSQL ($(PG_URL))"
-	@echo "make lint           ruff check and format check"
+	@echo "make lint           ruff check and format check, and the apps' import layering (lint-imports)"
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
 	@echo "make smoke          production smoke test: gunicorn + PostgreSQL + collected static files"
@@ -59,6 +59,7 @@ test-postgres: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

@@ -29,9 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
+from assessment import rules as lifting
+from assessment.queries import failure_counts_by_village
 from households import params
 from households import selectors as registry
-from households.models import VILLAGE_ORDER, Village
+from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyStatus
+from households.models import VILLAGE_ORDER, Household, Village
+from households.views import visible_villages
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -156,3 +160,75 @@ def report_docx_download(request):
         True, f"{work_report.title}_{on:%Y%m%d}.docx"
     )
     return response
+
+
+# --------------------------------------------------------------------------
+# The villages' overview (households:overview)
+# --------------------------------------------------------------------------
+
+
+def overview(request):
+    """The villages' figures on a date, kept for REPORTS_CACHE_SECONDS like the
+    dashboard's (a county's are many seconds to count); ``?refresh=1`` recounts."""
+    on = registry.as_of_from(request)
+    villages = list(visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER))
+    ids = "-".join(str(v.pk) for v in villages)
+    figures = caching.computed(
+        f"households:overview:{ids}:{on.isoformat()}",
+        lambda: _overview_figures(on, villages),
+        refresh=request.GET.get("refresh") == "1",
+    )
+    return render(
+        request,
+        "households/overview.html",
+        {
+            "on": on,
+            **figures.value,
+            "computed": figures,
+            "query": urlencode({"on": on.isoformat()}),
+            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
+            "criteria": list(lifting.Criterion),
+        },
+    )
+
+
+def _overview_figures(on: date, villages: list[Village]) -> dict:
+    village_ids = [v.pk for v in villages]
+    tallies = registry.status_tallies(on=on, village_ids=village_ids)
+    population = registry.population_for_year(year=on.year, village_ids=village_ids)
+    registered = Household.objects.filter(village_id__in=village_ids)
+    failures = failure_counts_by_village(registered.filter(registry.registered_q(on)), on=on)
+    rows = []
+    for village in villages:
+        by_status = {
+            status: tallies.get((village.pk, status), registry.Tally())
+            for status in PovertyStatus.values
+        }
+        pop = population.get(village.pk)
+        incidence = registry.Incidence(
+            registry.sum_tallies(by_status, POOR_STATUSES).persons,
+            pop.registered_persons if pop else 0,
+        )
+        rows.append(
+            {
+                "village": village,
+                "by_status": by_status,
+                "registered": registry.sum_tallies(by_status, REGISTERED_STATUSES),
+                "incidence": incidence,
+                "failures": failures.get(village.pk, {}),
+            }
+        )
+    # The town's figures are the villages' summed (the queries above, not again).
+    town = registry.sum_over_villages(tallies)
+    town_failures: dict = {}
+    for row in rows:
+        for criterion, n in row["failures"].items():
+            town_failures[criterion] = town_failures.get(criterion, 0) + n
+    return {
+        "rows": rows,
+        "town_failures": town_failures,
+        "town_by_status": {s: town.get(s, registry.Tally()) for s in PovertyStatus.values},
+        "town": town,
+        "town_registered": registry.sum_tallies(town, REGISTERED_STATUSES),
+        "town_incidence": registry.incidence_of(town, population),
+    }
