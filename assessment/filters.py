@@ -21,7 +21,7 @@ from households.choices import (
     PovertyStatus,
 )
 from households.models import Household, Member, Village, VillagerGroup
-from households.selectors import member_present_q, registered_q, status_in_q
+from households.selectors import registered_q, status_in_q
 
 CHECK_CHOICES = [
     ("passes", _("全部达标")),
@@ -58,7 +58,7 @@ def id_number_search_q(value: str, *, reveal: bool) -> Q:
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    """Filters for ``Household.objects.visible_to(user)``; the queryset given is already scoped.
+    """Filters for ``scope.households_visible_to(user)``; the queryset given is already scoped.
 
     ``on`` (the as-of date) is passed in by the view and used by the status
     and check filters.
@@ -184,9 +184,9 @@ class ApplyHouseholdFilter(HouseholdFilter):
 
     def filter_status(self, queryset, name, value):
         statuses = ENJOYING_POLICY_STATUSES if value == ENJOYING else [value]
-        return queryset.filter(status_in_q(self.on, statuses))
+        return queryset.with_status_in(self.on, statuses)
 
     def filter_has_dibao(self, queryset, name, value):
-        dibao = Member.objects.filter(member_present_q(self.on), on_dibao=True)
+        dibao = Member.objects.present_on(self.on).filter(on_dibao=True)
         ids = dibao.values("household_id")
         return queryset.filter(pk__in=ids) if value == "yes" else queryset.exclude(pk__in=ids)

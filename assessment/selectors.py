@@ -32,11 +32,8 @@ from households.selectors import (
     IncomeRow,
     Labels,
     MemberRow,
-    _period_covers,
-    _present_on,
     household_history,
     household_size_on,
-    member_present_q,
     members_present_count,
     money_text,
     row_links,
@@ -105,7 +102,7 @@ def latest_guarantee(household: Household, on: date) -> GuaranteeAssessment | No
 
 def lifting_check_rows(*, household: Household, on: date) -> LiftingCheckRows:
     """Load what ``lifting_check`` reads, one query each."""
-    members = list(household.members.filter(member_present_q(on)))
+    members = list(household.members.present_on(on))
     income = household.incomes.filter(year=on.year).first()
     policy = PolicyYear.objects.filter(year=on.year).first()
     guarantee = latest_guarantee(household, on)
@@ -238,7 +235,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
         MemberRow(
             member=m,
             age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-            present=_present_on(m, on),
+            present=m.present_on(on),
             edit_url=member_edit(m.pk),
             leave_url=member_leave(m.pk),
             reveal_url=member_reveal(m.pk),
@@ -256,7 +253,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
     income_edit = row_links("households:income", household.pk)
     income_rows = []
     for income in incomes:
-        size = sum(1 for m in members if _present_on(m, income.assessed_on))
+        size = sum(1 for m in members if m.present_on(income.assessed_on))
         income_rows.append(
             IncomeRow(
                 income=income,
@@ -267,7 +264,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             )
         )
     periods = list(household.status_periods.select_related("recorded_by").order_by("valid_from"))
-    status = next((p.status for p in periods if _period_covers(p, on)), None)
+    status = next((p.status for p in periods if p.covers(on)), None)
     measures = list(
         household.measures.select_related("programme").order_by(
             "-programme__year", "programme__category", "programme__name", "pk"

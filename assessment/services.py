@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from assessment.selectors import lifting_check
+from households import concurrency
 from households.choices import (
     LIFTED_STATUSES,
     POOR_STATUSES,
@@ -22,7 +23,7 @@ from households.choices import (
     PovertyStatus,
 )
 from households.models import Household, HouseholdStatusPeriod
-from households.services import HISTORY_REASON_LENGTH, _claim_version
+from households.services import HISTORY_REASON_LENGTH, ConcurrentEditError
 
 STATUS_ERROR_NO_REASON = _("请填写状态变更的原因")
 STATUS_ERROR_UNCHANGED = _("贫困状态没有变化")
@@ -65,7 +66,7 @@ def household_change_status(
         # the same open period.
         Household.objects.select_for_update().filter(pk=household.pk).first()
         if expected_version is not None:
-            _claim_version(household, expected_version)
+            concurrency.claim_version(household, expected_version, ConcurrentEditError)
         current = household.status_periods.filter(valid_to__isnull=True).first()
         if current is None:
             raise ValidationError(STATUS_ERROR_NOT_REGISTERED)
@@ -126,7 +127,7 @@ def household_status_undo(
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()
         if expected_version is not None:
-            _claim_version(household, expected_version)
+            concurrency.claim_version(household, expected_version, ConcurrentEditError)
         periods = list(household.status_periods.order_by("-valid_from")[:2])
         if len(periods) < 2 or periods[0].valid_to is not None:
             raise ValidationError(STATUS_ERROR_NOTHING_TO_UNDO)

@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,11 +35,17 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from households import rules, selectors
 from households import views as household_views
-from households.choices import PovertyCause, PovertyStatus, Relation
+from households.choices import PovertyCause, PovertyStatus
 from households.forms import StatusForm, StatusUndoForm
-from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, Member, VillagerGroup
+from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, VillagerGroup
+from households.scope import (
+    filter_visible,
+    households_visible_to,
+    sees_whole_registry,
+    villages_visible_to,
+)
 from households.selectors import as_of_from, default_as_of
-from households.views import visible_household, visible_villages
+from households.views import visible_household
 from households.xlsx import write_workbook
 from measures import selectors as measure_selectors
 from measures import services as measure_services
@@ -83,13 +88,10 @@ def _rows_on(on: date):
     the date. This queryset is never evaluated itself: each request filters
     a copy of it (``QuerySet`` methods return new querysets).
     """
-    head = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
-        "left_on", "id"
-    )
     queryset = (
         Household.objects.select_related("village", "group")
         .with_status_on(on)
-        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .with_head()
         .annotate(size_on=selectors.members_present_count(on))
     )
     return with_income(queryset, year=on.year)
@@ -98,13 +100,13 @@ def _rows_on(on: date):
 def household_rows(user, on: date):
     """The list's queryset: scoped, with everything a row shows, for one query."""
     # .all(): a copy, so the shared queryset is never evaluated (nor cached) itself.
-    return _rows_on(on).all().visible_to(user)
+    return filter_visible(_rows_on(on).all(), user)
 
 
 def _filtered(request, on, *, failures: bool = True):
     """The list's filters bound to the request; ``failures=False`` leaves out the
     ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
-    villages = visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER)
+    villages = villages_visible_to(request.user).distinct().order_by(*VILLAGE_ORDER)
     queryset = household_rows(request.user, on)
     if failures:
         queryset = with_failures(queryset, on=on)
@@ -114,7 +116,7 @@ def _filtered(request, on, *, failures: bool = True):
         queryset=queryset,
         on=on,
         villages=villages,
-        whole_registry=request.user.has_perm("households.view_all_households"),
+        whole_registry=sees_whole_registry(request.user),
         reveal=request.user.has_perm("households.reveal_id_number"),
     )
     if "village" in filterset.errors:
@@ -156,7 +158,7 @@ def household_list(request):
             "query_without_sort": query_without_sort.urlencode(),
             "can_export": request.user.has_perm("households.export_households"),
             "village_groups": village_groups(filterset.filters["village"].queryset),
-            "whole_registry": request.user.has_perm("households.view_all_households"),
+            "whole_registry": sees_whole_registry(request.user),
         },
     )
 
@@ -180,10 +182,7 @@ def household_export(request):
     on = selectors.as_of_from(request)
     filterset = _filtered(request, on)
     queryset = filterset.qs.order_by(*BY_VILLAGE_ORDER, "number")
-    head_ids = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
-        "left_on", "id"
-    )
-    queryset = queryset.annotate(head_id_number=Subquery(head_ids.values("id_number")[:1]))
+    queryset = queryset.with_head("id_number")
     headers = [
         _("户编号"),
         _("行政村"),
@@ -346,7 +345,7 @@ def programme_apply(request, pk):
     if apply_form.is_bound and apply_form.is_valid():
         on = apply_form.cleaned_data["on"]
     villages = measure_views.visible_villages(user).distinct()
-    households = with_income(Household.objects.visible_to(user), year=on.year)
+    households = with_income(households_visible_to(user), year=on.year)
     filterset = ApplyHouseholdFilter(
         request.GET if previewing else {"status": "enjoying"},
         queryset=households,
@@ -437,16 +436,9 @@ def _target_rows(request, plan, excluded: list[int]) -> dict:
         .values_list("pk", flat=True)
     )
     page = Paginator(ordered, TARGET_PAGE_SIZE).get_page(request.GET.get("tpage"))
-    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
-        "left_on", "pk"
-    )
 
     def shown(ids):
-        return (
-            Household.objects.filter(pk__in=ids)
-            .select_related("village", "group")
-            .annotate(head_name=Subquery(head.values("name")[:1]))
-        )
+        return Household.objects.filter(pk__in=ids).select_related("village", "group").with_head()
 
     def url(exclude):
         query = request.GET.copy()

@@ -4,9 +4,10 @@ from households import views
 
 app_name = "households"
 
-# The pages of this namespace that show or enforce the lifting check (the list,
-# the export, the household page, status changes) and the villages' overview
-# are assessment.urls' and reports.urls': tieshagai/urls.py includes them here.
+# The town overview (/overview/, households:overview) is reports.views.overview,
+# and the pages that show or enforce the lifting check (the list, the export,
+# the household page, status changes) are assessment.urls': tieshagai.urls adds
+# them to this namespace, since households imports neither reports nor assessment.
 
 urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="edit"),

@@ -1,13 +1,13 @@
 """Pages of the household registry. Thin: load through the scoping function,
 call a selector or a service, render.
 
-Scoping: every household comes from ``Household.objects.visible_to(user)``,
+Scoping: every household comes from ``households.scope``,
 so a household of another village is simply not found (404). Editing also
 needs the change permission (403 for read-only roles such as leaders).
 
 The pages that show or enforce the lifting check (the list and its export,
 the household page, status changes) are ``assessment.views``', under the same
-URL names; the villages' overview is ``reports.views``'.
+URL names; the town overview is ``reports.views``', the home page ``accounts.views``'.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -32,14 +31,15 @@ from households.forms import (
     MemberCorrectionForm,
     MemberForm,
     MemberLeaveForm,
-    save_or_report,
 )
 from households.models import (
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
     Member,
-    Village,
+)
+from households.scope import (
+    households_visible_to,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 def visible_household(request, pk) -> Household:
     """The household, if the user may see it; 404 otherwise, whoever asks."""
-    queryset = Household.objects.visible_to(request.user).select_related(
+    queryset = households_visible_to(request.user).select_related(
         "village__town", "group", "natural_village", "residence_village"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -64,14 +64,6 @@ def editable_household(request, pk, permission="households.change_household") ->
     if not request.user.has_perm(permission):
         raise PermissionDenied(_("您的账号是只读的,不能修改户信息"))
     return household
-
-
-def visible_villages(user):
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.all()
-    return Village.objects.filter(
-        pk__in=Household.objects.visible_to(user).values("village_id")
-    ) | Village.objects.filter(user_profiles__user=user)
 
 
 # --------------------------------------------------------------------------
@@ -101,20 +93,16 @@ def reveal_id_number(request, pk, member_pk):
 
 
 def form_page(request, household, form, *, title, save, success):
-    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
-    back to the household; otherwise show the form with every error on it."""
-    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
-        messages.success(request, success)
-        return redirect(detail_url(household, request))
-    return render(
+    """An edit page of the household (``params.form_page``): back to the household."""
+    return params.form_page(
         request,
-        "households/form.html",
-        {
-            "household": household,
-            "form": form,
-            "title": title,
-            "back": detail_url(household, request),
-        },
+        form,
+        template="households/form.html",
+        title=title,
+        save=save,
+        success=success,
+        back=detail_url(household, request),
+        context={"household": household},
     )
 
 

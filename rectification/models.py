@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from households import scope
 from households.models import Household, Village
 from rectification.filetypes import ALLOWED_EXTENSIONS, check_evidence_file
 
@@ -64,26 +65,71 @@ class ProblemStatus(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+# --------------------------------------------------------------------------
+# As of a date: the definitions
+# --------------------------------------------------------------------------
+#
+# "As of" a date: a problem counts from the day it was found (``found_on``);
+# whether it is done is its current status (see rectification.selectors).
+# Each rule is a ``Q`` over ``Problem`` (``prefix`` = the path to the
+# problems) with its twin on the model; tests/rectification/test_as_of.py
+# proves the two agree.
+
+
+def found_q(on: date, prefix: str = "") -> Q:
+    """A problem already found on ``on``. Twin: :meth:`Problem.is_found_by`."""
+    return Q(**{f"{prefix}found_on__lte": on})
+
+
+def done_q(on: date, prefix: str = "") -> Q:
+    """A problem found by ``on`` and rectified (销号). Twin: :meth:`Problem.is_done_on`."""
+    return found_q(on, prefix) & Q(**{f"{prefix}status": ProblemStatus.DONE})
+
+
+def open_q(on: date, prefix: str = "") -> Q:
+    """A problem found by ``on`` and not yet rectified (待整改 or 正在整改).
+
+    Twin: :meth:`Problem.is_open_on`."""
+    return found_q(on, prefix) & ~Q(**{f"{prefix}status": ProblemStatus.DONE})
+
+
+def overdue_q(on: date, prefix: str = "") -> Q:
+    """An open problem whose deadline passed before ``on`` (the deadline day itself
+    is in time). Twin: :meth:`Problem.is_overdue_on`."""
+    return open_q(on, prefix) & Q(**{f"{prefix}deadline__lt": on})
+
+
 class ProblemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The problems ``user`` may see: the one scoping rule of every page.
 
-        The whole town with ``households.view_all_households`` (administrator,
-        leaders, reviewers); otherwise the problems concerning the villages of
-        the user's profile, and the problems the user is responsible for.
+        The whole town for a user who sees the whole registry (administrator,
+        leaders, reviewers: ``households.scope``); otherwise the problems
+        concerning the villages of the user's profile, and the problems the
+        user is responsible for.
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if user.has_perm("households.view_all_households"):
+        if scope.sees_whole_registry(user):
             return self
-        scope = Q(villages__user_profiles__user=user) | Q(responsible_user=user)
+        concerning = scope.in_profile_villages_q(user, via="villages") | Q(responsible_user=user)
         # An IN subquery keeps one row per problem however many paths lead to it.
-        return self.filter(pk__in=Problem.objects.filter(scope).values("pk"))
+        return self.filter(pk__in=Problem.objects.filter(concerning).values("pk"))
+
+    def found_by(self, on: date):
+        """Problems already found on the given date (:func:`found_q`)."""
+        return self.filter(found_q(on))
+
+    def done_on(self, on: date):
+        """Problems found and rectified by the given date (:func:`done_q`)."""
+        return self.filter(done_q(on))
+
+    def open_on(self, on: date):
+        """Problems found and not yet rectified on the given date (:func:`open_q`)."""
+        return self.filter(open_q(on))
 
     def overdue_on(self, on: date):
-        """Problems still open past their deadline on the given date."""
-        from rectification.selectors import overdue_q
-
+        """Problems still open past their deadline on the given date (:func:`overdue_q`)."""
         return self.filter(overdue_q(on))
 
 
@@ -174,6 +220,22 @@ class Problem(models.Model):
             errors["deadline"] = _("整改时限不能早于发现日期")
         if errors:
             raise ValidationError(errors)
+
+    def is_found_by(self, on: date) -> bool:
+        """:func:`found_q` of this problem."""
+        return self.found_on <= on
+
+    def is_done_on(self, on: date) -> bool:
+        """:func:`done_q` of this problem."""
+        return self.is_found_by(on) and self.status == ProblemStatus.DONE
+
+    def is_open_on(self, on: date) -> bool:
+        """:func:`open_q` of this problem."""
+        return self.is_found_by(on) and self.status != ProblemStatus.DONE
+
+    def is_overdue_on(self, on: date) -> bool:
+        """:func:`overdue_q` of this problem."""
+        return self.is_open_on(on) and self.deadline < on
 
 
 def evidence_path(instance, filename):

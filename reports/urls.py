@@ -9,8 +9,3 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report.docx", views.report_docx_download, name="report_docx"),
 ]
-
-#: In the ``households`` namespace (tieshagai/urls.py), where it has always been.
-households = [
-    path("overview/", views.overview, name="overview"),
-]

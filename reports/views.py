@@ -1,9 +1,10 @@
-"""The leaders' dashboard and the work report. Read-only pages (GET and HEAD only).
+"""The leaders' dashboard, the work report and the town overview. The
+dashboard and the report are read-only pages (GET and HEAD only).
 
 Who sees what (:func:`report_scope`):
 
-* users who see the whole town (``households.view_all_households``: the
-  town administrator, leaders, census reviewers) get the town's version, or
+* users who see the whole town (``households.scope.sees_whole_registry``:
+  the town administrator, leaders, census reviewers) get the town's version, or
   one village's version with ``?village=<id>``;
 * village cadres (who manage the households of the villages of their
   profile: ``households.change_household``) get their villages' version;
@@ -30,12 +31,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from assessment import rules as lifting
-from assessment.queries import failure_counts_by_village
 from households import params
 from households import selectors as registry
-from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyStatus
-from households.models import VILLAGE_ORDER, Household, Village
-from households.views import visible_villages
+from households.choices import REGISTERED_STATUSES, PovertyStatus
+from households.models import VILLAGE_ORDER, Village
+from households.scope import profile_villages, sees_whole_registry, villages_visible_to
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -49,7 +49,7 @@ def report_scope(request) -> selectors.Scope:
     wanted = request.GET.get("village", "")
     if wanted and not wanted.isdigit():
         raise Http404(_("没有这个村"))
-    if user.has_perm("households.view_all_households"):
+    if sees_whole_registry(user):
         if not wanted:
             return selectors.town_scope()
         village = Village.objects.select_related("town").filter(pk=int(wanted)).first()
@@ -58,11 +58,7 @@ def report_scope(request) -> selectors.Scope:
         return selectors.villages_scope([village])
     villages = []
     if user.has_perm("households.change_household"):
-        villages = list(
-            Village.objects.filter(user_profiles__user=user)
-            .select_related("town")
-            .order_by(*VILLAGE_ORDER)
-        )
+        villages = list(profile_villages(user).select_related("town").order_by(*VILLAGE_ORDER))
     if not villages:
         raise PermissionDenied(NOT_FOR_YOU)
     if wanted:
@@ -70,11 +66,6 @@ def report_scope(request) -> selectors.Scope:
         if not villages:
             raise Http404(_("没有这个村,或不在您的管辖范围内"))
     return selectors.villages_scope(villages)
-
-
-def year_from(request, on: date) -> int:
-    """The measures' year: ``?year=YYYY`` (2000–2100), else the as-of date's year."""
-    return params.year_from(request, on.year)
 
 
 def wants_refresh(request) -> bool:
@@ -91,18 +82,15 @@ def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
 
 def _choices(request, scope):
     """The villages the scope selector offers (the user's own, or all for the town)."""
-    if request.user.has_perm("households.view_all_households"):
+    if sees_whole_registry(request.user):
         return list(Village.objects.order_by(*VILLAGE_ORDER).values_list("pk", "name"))
-    return [
-        (v.pk, v.name)
-        for v in Village.objects.filter(user_profiles__user=request.user).order_by(*VILLAGE_ORDER)
-    ]
+    return [(v.pk, v.name) for v in profile_villages(request.user).order_by(*VILLAGE_ORDER)]
 
 
 @require_safe
 def dashboard(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.dashboard(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     data = computed.value
@@ -128,7 +116,7 @@ def dashboard(request):
 @require_safe
 def report(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value
@@ -151,7 +139,7 @@ def report(request):
 @require_safe
 def report_docx_download(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value
@@ -162,73 +150,34 @@ def report_docx_download(request):
     return response
 
 
-# --------------------------------------------------------------------------
-# The villages' overview (households:overview)
-# --------------------------------------------------------------------------
-
-
 def overview(request):
-    """The villages' figures on a date, kept for REPORTS_CACHE_SECONDS like the
-    dashboard's (a county's are many seconds to count); ``?refresh=1`` recounts."""
+    """The town overview (全镇概况): the villages the user sees, their figures on
+    a date (the dashboard's, :func:`reports.selectors.village_figures`) and
+    their households failing each criterion. Kept for REPORTS_CACHE_SECONDS
+    like the dashboard's (a county's are many seconds to count); ``?refresh=1``
+    recounts."""
     on = registry.as_of_from(request)
-    villages = list(visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER))
-    ids = "-".join(str(v.pk) for v in villages)
-    figures = caching.computed(
-        f"households:overview:{ids}:{on.isoformat()}",
-        lambda: _overview_figures(on, villages),
-        refresh=request.GET.get("refresh") == "1",
-    )
+    user = request.user
+    villages = villages_visible_to(user).distinct().order_by(*VILLAGE_ORDER)
+    scope = selectors.Scope(tuple(villages), whole_town=sees_whole_registry(user))
+    computed = caching.overview(on=on, scope=scope, refresh=wants_refresh(request))
+    figures = computed.value.figures
     return render(
         request,
-        "households/overview.html",
+        "reports/overview.html",
         {
             "on": on,
-            **figures.value,
-            "computed": figures,
+            "rows": computed.value.rows,
+            "town_failures": computed.value.failures,
+            "town_by_status": {
+                s: figures.by_status.get(s, selectors.Tally()) for s in PovertyStatus.values
+            },
+            "town": figures.counted,
+            "town_registered": figures.registered,
+            "town_incidence": figures.incidence,
+            "computed": computed,
             "query": urlencode({"on": on.isoformat()}),
             "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
             "criteria": list(lifting.Criterion),
         },
     )
-
-
-def _overview_figures(on: date, villages: list[Village]) -> dict:
-    village_ids = [v.pk for v in villages]
-    tallies = registry.status_tallies(on=on, village_ids=village_ids)
-    population = registry.population_for_year(year=on.year, village_ids=village_ids)
-    registered = Household.objects.filter(village_id__in=village_ids)
-    failures = failure_counts_by_village(registered.filter(registry.registered_q(on)), on=on)
-    rows = []
-    for village in villages:
-        by_status = {
-            status: tallies.get((village.pk, status), registry.Tally())
-            for status in PovertyStatus.values
-        }
-        pop = population.get(village.pk)
-        incidence = registry.Incidence(
-            registry.sum_tallies(by_status, POOR_STATUSES).persons,
-            pop.registered_persons if pop else 0,
-        )
-        rows.append(
-            {
-                "village": village,
-                "by_status": by_status,
-                "registered": registry.sum_tallies(by_status, REGISTERED_STATUSES),
-                "incidence": incidence,
-                "failures": failures.get(village.pk, {}),
-            }
-        )
-    # The town's figures are the villages' summed (the queries above, not again).
-    town = registry.sum_over_villages(tallies)
-    town_failures: dict = {}
-    for row in rows:
-        for criterion, n in row["failures"].items():
-            town_failures[criterion] = town_failures.get(criterion, 0) + n
-    return {
-        "rows": rows,
-        "town_failures": town_failures,
-        "town_by_status": {s: town.get(s, registry.Tally()) for s in PovertyStatus.values},
-        "town": town,
-        "town_registered": registry.sum_tallies(town, REGISTERED_STATUSES),
-        "town_incidence": registry.incidence_of(town, population),
-    }

@@ -94,7 +94,7 @@ from django.utils.translation import gettext_lazy as _
 # The import refuses a household marked lifted that fails the lifting standard:
 # this module sits above assessment (pyproject.toml's import contracts say so).
 from assessment import rules as lifting
-from households import rules
+from households import rules, scope
 from households.choices import (
     LIFTED_STATUSES,
     REGISTERED_STATUSES,
@@ -741,8 +741,8 @@ class _Planner:
 
     def load_scope(self) -> None:
         user = self.user
-        self.all_villages = user.has_perm("households.view_all_households")
-        own = list(Village.objects.filter(user_profiles__user=user))
+        self.all_villages = scope.sees_whole_registry(user)
+        own = list(scope.profile_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
         villages = (
@@ -1348,9 +1348,7 @@ class _Planner:
         masks = [self.unmatched_masks[r.line] for r in unread if r.line in self.unmatched_masks]
         for member in self.members.get(existing.pk, []):
             # Only members on the date: not those who left, nor those joining later.
-            if member.left_on is not None and member.left_on <= self.on:
-                continue
-            if member.joined_on > self.on:
+            if not member.present_on(self.on):
                 continue
             if member.id_number in in_file or member.name in names:
                 continue

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from households.ledger import services
+from households.ledger import services, tasks
 from households.ledger.annotate import error_workbook
 from households.ledger.models import LedgerImport, LedgerImportStatus
 from households.models import Village
+from households.scope import own_villages, sees_whole_registry
 
 PERMISSION = "households.import_ledger"
 PAGE_SIZE = 30
@@ -57,7 +58,7 @@ class UploadForm(forms.Form):
         field = self.fields["village"]
         field.queryset = villages
         self.own = None
-        if not user.has_perm("households.view_all_households"):
+        if not sees_whole_registry(user):
             # A cadre imports their own village: preselected, the only choice.
             field.empty_label = None
             own = list(villages[:2])
@@ -72,9 +73,7 @@ class UploadForm(forms.Form):
 def importable_villages(user):
     """The villages whose ledger ``user`` may import: all for a town
     administrator, else their own."""
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by("name")
-    return Village.objects.filter(user_profiles__user=user).order_by("name")
+    return own_villages(user).order_by("name")
 
 
 def visible_import(request, pk) -> LedgerImport:
@@ -111,6 +110,7 @@ def ledger_list(request):
                 else:
                     messages.success(request, _("文件较大,已转入后台处理;本页会自动刷新显示进度。"))
                 return redirect("ledger:detail", pk=record.pk)
+    tasks.requeue_stale()
     imports = LedgerImport.objects.visible_to(request.user).select_related("uploaded_by")
     page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
     villages = list(importable_villages(request.user)[:2])
@@ -134,6 +134,12 @@ def ledger_list(request):
 @permission_required(PERMISSION, raise_exception=True)
 def ledger_detail(request, pk):
     record = visible_import(request, pk)
+    # While someone watches a running import, a lost worker's job is queued
+    # again (or failed after its last attempt) once its heartbeat is stale
+    # (the page reloads itself).
+    if record.is_running:
+        tasks.requeue_stale()
+        record.refresh_from_db()
     preview = record.preview or {}
     response = render(
         request,
