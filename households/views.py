@@ -12,7 +12,6 @@ URL names; the town overview is ``reports.views``', the home page ``accounts.vie
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -38,12 +37,7 @@ from households.models import (
     HouseholdIncome,
     Member,
 )
-from households.scope import (
-    households_visible_to,
-)
-
-logger = logging.getLogger(__name__)
-
+from households.scope import households_visible_to
 
 # --------------------------------------------------------------------------
 # Helpers
