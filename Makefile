@@ -13,7 +13,7 @@ help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           run the test suite (SQLite; DATABASE_URL selects PostgreSQL)"
 	@echo "make test-postgres  run the test suite on PostgreSQL ($(PG_URL))"
-	@echo "make lint           ruff check and format check"
+	@echo "make lint           ruff check and format check, and the apps' import layering (lint-imports)"
 	@echo "make messages       rebuild locale/zh_Hans's django.po from the source and compile django.mo"
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
@@ -62,6 +62,7 @@ test-postgres: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessment.rules import failed_label
 from households import formats
 from households.choices import (
     EducationLevel,
@@ -31,7 +32,7 @@ from households.choices import (
     Relation,
     RenovationKind,
 )
-from households.rules import failed_label, incidence_below_exit_threshold
+from households.rules import incidence_below_exit_threshold
 from measures.models import ApplicationStatus, Category, Kind
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
