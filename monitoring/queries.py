@@ -6,7 +6,7 @@ test, the sharp income drop and the category, for lists and counts.
 household; ``tests/monitoring/test_queries.py`` proves they agree household
 by household. A change to a rule must be made in both places.
 
-As in ``households.check_queries``, every amount is turned into an integer
+As in ``assessment.queries`` (the lifting check's twins), every amount is turned into an integer
 number of fen before it is compared, and shares (percent with two decimals)
 into basis points, so the comparisons are exact integer arithmetic on SQLite
 and PostgreSQL alike:
@@ -45,7 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, Round
 
-from households.check_queries import INCOME_COST_FIELDS, INCOME_GAIN_FIELDS
+from assessment.queries import INCOME_COST_FIELDS, INCOME_GAIN_FIELDS
 from households.choices import LIFTED_STATUSES, POOR_STATUSES
 from households.models import HouseholdIncome, Member
 from households.selectors import member_present_q, status_in_q

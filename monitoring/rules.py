@@ -38,8 +38,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from assessment.rules import Criterion, CriterionResult
 from households.choices import LIFTED_STATUSES, POOR_STATUSES, Labour
-from households.rules import Criterion, CriterionResult, format_yuan
+from households.rules import format_yuan
 from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category
 
 HUNDRED = Decimal(100)

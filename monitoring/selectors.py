@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from assessment.selectors import lifting_check
 from households.models import (
     Household,
     HouseholdIncome,
@@ -42,7 +43,7 @@ from households.models import (
 )
 from households.rules import normalize_id_number
 from households.scope import households_visible_to
-from households.selectors import household_check, period_covers_q
+from households.selectors import period_covers_q
 from monitoring import rules, workdays
 from monitoring.choices import (
     CLOSED_STATES,
@@ -139,13 +140,13 @@ def household_category(*, household: Household, year: int, on: date) -> rules.Ca
 def elimination_facts(*, case, on: date) -> rules.EliminationFacts:
     """The facts of the elimination test of ``case`` on ``on`` (income of ``on``'s year).
 
-    The guarantees are the lifting check's (``households.selectors.household_check``),
+    The guarantees are the lifting check's (``assessment.selectors.lifting_check``),
     so the two pages can never judge 两不愁三保障 and water differently.
     """
     household = case.household
     income = household.incomes.filter(year=on.year).first()
     per_capita, _net = income_figures(income)
-    check = household_check(household=household, on=on)
+    check = lifting_check(household=household, on=on)
     labours = tuple(
         Member.objects.filter(household=household).present_on(on).values_list("labour", flat=True)
     )

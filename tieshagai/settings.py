@@ -83,10 +83,13 @@ INSTALLED_APPS = [
     "audit",
     "households",
     "measures",
+    "assessment",
     "rectification",
     "census",
     "reports",
     "monitoring",
+    # The demo town (manage.py load_demo), above every app it fills.
+    "demo",
 ]
 
 MIDDLEWARE = [

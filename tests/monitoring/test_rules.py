@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from assessment.rules import Criterion, CriterionResult
 from households.choices import Labour
-from households.rules import Criterion, CriterionResult
 from monitoring import rules
 from monitoring.choices import Category
 
