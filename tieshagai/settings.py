@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "rectification",
     "census",
     "reports",
+    # The demo town (`manage.py load_demo`): the top layer, it fills every app
+    # above and none of them imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [

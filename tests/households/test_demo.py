@@ -95,7 +95,7 @@ def test_the_overview_sums_its_villages_into_the_towns_figures(client, django_us
     """The overview adds up the villages' figures it has read; they are the town's."""
     from django.urls import reverse
 
-    from households.demo.build import ensure_demo_users
+    from demo import ensure_demo_users
 
     ensure_demo_users(password="test-Password-2020")
     client.force_login(django_user_model.objects.get(username="leader"))

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
-from households.demo.build import ensure_demo_users
+from demo import ensure_demo_users
 from households.models import Household, Village
 from households.rules import Criterion
 from households.selectors import household_check
