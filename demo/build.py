@@ -32,6 +32,7 @@ from demo.census import CensusBuilder
 from demo.measures import MeasuresBuilder
 from demo.rectification import RectificationBuilder
 from demo.registry import RegistryBuilder
+from demo.users import DEMO_USERS, ensure_demo_users
 from households.models import (
     Household,
     NaturalVillage,
@@ -51,6 +52,17 @@ from measures.models import (
     VillageProject,
 )
 from rectification.models import Evidence, InspectionRound, Problem
+
+#: The demo's whole interface (the package ``demo`` offers the same names).
+__all__ = [
+    "DEMO_FIXTURE",
+    "DEMO_USERS",
+    "build_demo_town",
+    "demo_loaded",
+    "ensure_demo_users",
+    "load_fixture",
+    "remove_demo_town",
+]
 
 DOMAIN_APPS = ("households", "measures", "rectification", "census")
 
