@@ -6,7 +6,7 @@ Who may do what (``households/roles.py``):
 * town administrator: everything — programmes and their standards, applying
   them to any household, updating any measure;
 * village cadre: applies programmes to, and updates the measures of, the
-  households they see (their village; ``Household.objects.visible_to``);
+  households they see (their village; ``households.scope``);
   a household or measure of another village is not found (404); programmes
   are read only (403 on their edit pages);
 * leader, census enumerator and reviewer: read only (403 on every write);
@@ -20,29 +20,30 @@ the registry is the scope of its measures.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from households import params
-from households.check_queries import with_income
-from households.choices import Relation, RenovationKind
+from households.choices import RenovationKind
 from households.forms import save_or_report
-from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, Member, Village
-from households.selectors import as_of_from, default_as_of, member_present_q
+from households.models import (
+    VILLAGE_ORDER,
+    Household,
+    Village,
+    head_subquery,
+)
+from households.params import as_of_from, default_as_of, year_from
+from households.scope import households_visible_to, sees_whole_registry, villages_visible_to
+from households.selectors import member_present_q
 from measures import selectors, services
-from measures.choices import ApplicationStatus, Category, Target
-from measures.filters import ApplyHouseholdFilter, members_q
+from measures.choices import ApplicationStatus, Category
 from measures.forms import (
     ApplicationEditForm,
     ApplicationForm,
-    ApplyFilterForm,
-    ApplyForm,
     ProgrammeForm,
     StatusForm,
 )
@@ -67,14 +68,9 @@ def require(request, permission) -> None:
         raise PermissionDenied(READ_ONLY)
 
 
-def year_from(request) -> int:
-    """``?year=`` (2000–2100), else the year of the as-of date."""
-    return params.year_from(request, as_of_from(request).year)
-
-
 def visible_household(request, pk) -> Household:
     """The household, if the user may see it; 404 otherwise."""
-    queryset = Household.objects.visible_to(request.user).select_related("village")
+    queryset = households_visible_to(request.user).select_related("village")
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -87,12 +83,9 @@ def visible_application(request, pk) -> MeasureApplication:
 
 
 def visible_villages(user):
-    if user.has_perm("households.view_all_households"):
+    if sees_whole_registry(user):
         return Village.objects.order_by(*VILLAGE_ORDER)
-    ids = Household.objects.visible_to(user).values("village_id")
-    return Village.objects.filter(pk__in=ids).order_by(*VILLAGE_ORDER) | Village.objects.filter(
-        user_profiles__user=user
-    ).order_by("name")
+    return villages_visible_to(user).order_by("name")
 
 
 def safe_next(request, default: str) -> str:
@@ -112,15 +105,16 @@ def household_url(household, request) -> str:
 
 
 def form_page(request, form, *, title, save, success, back, context=None):
-    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
-    back; otherwise show the form with every error on it."""
-    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
-        messages.success(request, success)
-        return redirect(back)
-    return render(
+    """An edit page of the measures (``params.form_page``)."""
+    return params.form_page(
         request,
-        "measures/form.html",
-        {"form": form, "title": title, "back": back, **(context or {})},
+        form,
+        template="measures/form.html",
+        title=title,
+        save=save,
+        success=success,
+        back=back,
+        context=context,
     )
 
 
@@ -148,7 +142,7 @@ def programme_list(request):
             "year": year,
             "years": years,
             "groups": [(labels.get(c, c), rows) for c, rows in groups.items() if rows],
-            "scoped": not request.user.has_perm("households.view_all_households"),
+            "scoped": not sees_whole_registry(request.user),
             "can_add": request.user.has_perm(ADD_PROGRAMME),
             "can_apply": request.user.has_perm(ADD_MEASURE),
         },
@@ -160,8 +154,8 @@ def programme_detail(request, pk):
     programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
     user = request.user
     scope = None
-    if not user.has_perm("households.view_all_households"):
-        scope = Household.objects.visible_to(user)
+    if not sees_whole_registry(user):
+        scope = households_visible_to(user)
     by_village = selectors.programme_village_totals(programme=programme, households=scope)
     applications = selectors.applications_visible_to(user).filter(programme=programme)
     status = request.GET.get("status", "")
@@ -172,12 +166,9 @@ def programme_detail(request, pk):
         # An id that names no village shows no measure, not all of them.
         village_id = params.id_from(request, "village")
         applications = applications.filter(household__village_id=village_id or 0)
-    head = Member.objects.filter(household=OuterRef("household"), relation="head").order_by(
-        "left_on", "id"
-    )
     applications = (
         applications.select_related("household__village", "member", "responsible")
-        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .annotate(head_name=head_subquery(household="household"))
         .order_by("household__village__name", "household__number", "member__name", "pk")
     )
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -272,166 +263,6 @@ def programme_edit(request, pk):
             ),
         },
     )
-
-
-# --------------------------------------------------------------------------
-# Applying a programme to many households or persons
-# --------------------------------------------------------------------------
-
-
-def programme_apply(request, pk):
-    """Filters → preview (how many households/persons, funds) → confirm (POST).
-
-    The filters and the apply's choices travel in the query string, so the
-    confirmation (POSTed to the same URL) applies exactly what was previewed;
-    the number previewed travels with it and the service refuses if the set
-    changed in between.
-    """
-    require(request, ADD_MEASURE)
-    programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
-    user = request.user
-    previewing = "preview" in request.GET
-    params = request.GET if previewing else None
-    apply_form = ApplyForm(params, programme=programme, initial={"on": default_as_of()})
-    person_form = ApplyFilterForm(params)
-    on = default_as_of()
-    if apply_form.is_bound and apply_form.is_valid():
-        on = apply_form.cleaned_data["on"]
-    villages = visible_villages(user).distinct()
-    households = with_income(Household.objects.visible_to(user), year=on.year)
-    filterset = ApplyHouseholdFilter(
-        request.GET if previewing else {"status": "enjoying"},
-        queryset=households,
-        on=on,
-        villages=villages,
-    )
-    if "village" in filterset.errors:
-        raise Http404(_("没有这个村,或不在您的管辖范围内"))
-    # Households the administrator took out of the preview (?exclude=, repeated).
-    excluded = sorted({int(v) for v in request.GET.getlist("exclude") if v.isdigit()})
-    plan = None
-    targets = None
-    ready = previewing and apply_form.is_valid() and person_form.is_valid() and filterset.is_valid()
-    detail_url = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
-    if ready:
-        kwargs = {
-            "programme": programme,
-            "households": filterset.qs.exclude(pk__in=excluded) if excluded else filterset.qs,
-            "on": on,
-            "members_q": members_q(person_form, on=on)
-            if programme.target == Target.PERSON
-            else None,
-            "amount": apply_form.cleaned_data.get("amount"),
-        }
-        if request.method == "POST":
-            try:
-                result = services.programme_apply(
-                    **kwargs,
-                    user=user,
-                    renovation_kind=apply_form.cleaned_data.get("renovation_kind") or "",
-                    status=apply_form.cleaned_data["record_as"],
-                    expected=_int(request.POST.get("expected")),
-                    expected_fingerprint=request.POST.get("fingerprint") or None,
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "已新增%(created)s条措施(%(households)s户、%(persons)s人,"
-                        "资金%(funds)s元);已有该项目的%(skipped)s户(人)未重复添加"
-                    )
-                    % {
-                        "created": result.created,
-                        "households": result.households,
-                        "persons": result.persons,
-                        "funds": f"{result.funds:,.2f}",
-                        "skipped": result.skipped,
-                    },
-                )
-                return redirect(detail_url)
-        plan = selectors.apply_plan(**kwargs)
-        targets = _target_rows(request, plan, excluded)
-    elif request.method == "POST":
-        messages.error(request, _("请先预览,再确认。"))
-    return render(
-        request,
-        "measures/apply.html",
-        {
-            "programme": programme,
-            "apply_form": apply_form,
-            "person_form": person_form,
-            "filter": filterset,
-            "plan": plan,
-            "on": on,
-            "back": detail_url,
-            "confirm_url": request.get_full_path(),
-            "person_target": programme.target == Target.PERSON,
-            "targets": targets,
-            "standard": programme.standard_for(persons=1),
-        },
-    )
-
-
-TARGET_PAGE_SIZE = 50
-
-
-def _target_rows(request, plan, excluded: list[int]) -> dict:
-    """The households the preview reaches (a page of them, in the town's
-    order), each with a link that takes it out, and those taken out, each
-    with a link that puts it back. Three queries, whatever the size."""
-    reached = plan.by_household()
-    ordered = list(
-        Household.objects.filter(pk__in=list(reached))
-        .order_by(*BY_VILLAGE_ORDER, "number")
-        .values_list("pk", flat=True)
-    )
-    page = Paginator(ordered, TARGET_PAGE_SIZE).get_page(request.GET.get("tpage"))
-    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
-        "left_on", "pk"
-    )
-
-    def shown(ids):
-        return (
-            Household.objects.filter(pk__in=ids)
-            .select_related("village", "group")
-            .annotate(head_name=Subquery(head.values("name")[:1]))
-        )
-
-    def url(exclude):
-        query = request.GET.copy()
-        query.pop("tpage", None)
-        query.setlist("exclude", [str(pk) for pk in sorted(exclude)])
-        return f"{request.path}?{query.urlencode()}"
-
-    rows = {h.pk: h for h in shown(page.object_list)}
-    page_rows = []
-    for pk in page.object_list:
-        household = rows[pk]
-        household.applications, household.persons_reached, household.amount = reached[pk]
-        household.exclude_url = url([*excluded, pk])
-        page_rows.append(household)
-    removed = list(shown(excluded).order_by(*BY_VILLAGE_ORDER, "number")) if excluded else []
-    for household in removed:
-        household.restore_url = url([e for e in excluded if e != household.pk])
-    query = request.GET.copy()
-    query.pop("tpage", None)
-    return {
-        "page": page,
-        "rows": page_rows,
-        "excluded": removed,
-        "query": query.urlencode(),
-        "restore_all_url": url([]) if excluded else "",
-    }
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --------------------------------------------------------------------------
@@ -540,15 +371,13 @@ def application_status(request, pk):
 
 
 # --------------------------------------------------------------------------
-# Totals and 我的帮扶户
+# Totals
 # --------------------------------------------------------------------------
 
 
 def summary(request):
     """Town totals of a year per category and per village (the dashboard's selectors)."""
-    from reports.selectors import sum_coverage
-
-    if not request.user.has_perm("households.view_all_households"):
+    if not sees_whole_registry(request.user):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
     coverage = selectors.village_coverage(year=year)
@@ -561,7 +390,7 @@ def summary(request):
             "categories": selectors.category_totals(year=year),
             "villages": [(v, coverage[v.pk]) for v in villages],
             # 合计 of the rows above (each household is in one village).
-            "villages_total": sum_coverage([coverage[v.pk] for v in villages]),
+            "villages_total": selectors.sum_coverage([coverage[v.pk] for v in villages]),
             "renovations": [
                 (RenovationKind(kind).label, households, completed)
                 for kind, (households, completed) in sorted(
@@ -569,22 +398,5 @@ def summary(request):
                 )
                 if kind
             ],
-        },
-    )
-
-
-def my_households(request):
-    """The households of the responsible person linked to the user's account."""
-    on = as_of_from(request)
-    person = selectors.responsible_person_of(request.user)
-    rows = selectors.my_households(person=person, on=on) if person else []
-    return render(
-        request,
-        "measures/my_households.html",
-        {
-            "on": on,
-            "person": person,
-            "rows": rows,
-            "can_change": request.user.has_perm(CHANGE_MEASURE),
         },
     )

@@ -3,8 +3,8 @@ dashboard and the report are read-only pages (GET and HEAD only).
 
 Who sees what (:func:`report_scope`):
 
-* users who see the whole town (``households.view_all_households``: the
-  town administrator, leaders, census reviewers) get the town's version, or
+* users who see the whole town (``households.scope.sees_whole_registry``:
+  the town administrator, leaders, census reviewers) get the town's version, or
   one village's version with ``?village=<id>``;
 * village cadres (who manage the households of the villages of their
   profile: ``households.change_household``) get their villages' version;
@@ -30,11 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from households import params, rules
+from assessment import rules as lifting
+from households import params
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
 from households.models import VILLAGE_ORDER, Village
-from households.scope import sees_whole_registry, villages_visible_to
+from households.scope import profile_villages, sees_whole_registry, villages_visible_to
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -48,7 +49,7 @@ def report_scope(request) -> selectors.Scope:
     wanted = request.GET.get("village", "")
     if wanted and not wanted.isdigit():
         raise Http404(_("没有这个村"))
-    if user.has_perm("households.view_all_households"):
+    if sees_whole_registry(user):
         if not wanted:
             return selectors.town_scope()
         village = Village.objects.select_related("town").filter(pk=int(wanted)).first()
@@ -57,11 +58,7 @@ def report_scope(request) -> selectors.Scope:
         return selectors.villages_scope([village])
     villages = []
     if user.has_perm("households.change_household"):
-        villages = list(
-            Village.objects.filter(user_profiles__user=user)
-            .select_related("town")
-            .order_by(*VILLAGE_ORDER)
-        )
+        villages = list(profile_villages(user).select_related("town").order_by(*VILLAGE_ORDER))
     if not villages:
         raise PermissionDenied(NOT_FOR_YOU)
     if wanted:
@@ -69,11 +66,6 @@ def report_scope(request) -> selectors.Scope:
         if not villages:
             raise Http404(_("没有这个村,或不在您的管辖范围内"))
     return selectors.villages_scope(villages)
-
-
-def year_from(request, on: date) -> int:
-    """The measures' year: ``?year=YYYY`` (2000–2100), else the as-of date's year."""
-    return params.year_from(request, on.year)
 
 
 def wants_refresh(request) -> bool:
@@ -90,18 +82,15 @@ def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
 
 def _choices(request, scope):
     """The villages the scope selector offers (the user's own, or all for the town)."""
-    if request.user.has_perm("households.view_all_households"):
+    if sees_whole_registry(request.user):
         return list(Village.objects.order_by(*VILLAGE_ORDER).values_list("pk", "name"))
-    return [
-        (v.pk, v.name)
-        for v in Village.objects.filter(user_profiles__user=request.user).order_by(*VILLAGE_ORDER)
-    ]
+    return [(v.pk, v.name) for v in profile_villages(request.user).order_by(*VILLAGE_ORDER)]
 
 
 @require_safe
 def dashboard(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.dashboard(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     data = computed.value
@@ -127,7 +116,7 @@ def dashboard(request):
 @require_safe
 def report(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value
@@ -150,7 +139,7 @@ def report(request):
 @require_safe
 def report_docx_download(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value
@@ -189,6 +178,6 @@ def overview(request):
             "computed": computed,
             "query": urlencode({"on": on.isoformat()}),
             "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
-            "criteria": list(rules.Criterion),
+            "criteria": list(lifting.Criterion),
         },
     )

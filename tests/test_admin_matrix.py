@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from demo import ensure_demo_users
+from demo.build import ensure_demo_users
 from households import roles
 from households.ledger.tasks import preview_ledger_import
 from households.models import Household, UserProfile, Village

@@ -24,7 +24,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditAction, AuditEntry
-from demo import ensure_demo_users
+from demo.build import ensure_demo_users
 from households import roles, rules
 from households.choices import PovertyStatus, Relation
 from households.models import (

@@ -83,11 +83,11 @@ INSTALLED_APPS = [
     "audit",
     "households",
     "measures",
+    "assessment",
     "rectification",
     "census",
     "reports",
-    # The demo town (`manage.py load_demo`): the top layer, it fills every app
-    # above and none of them imports it.
+    # The demo town (manage.py load_demo), above every app it fills.
     "demo",
 ]
 
@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "households.scope.context",
             ],
         },
     },

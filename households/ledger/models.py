@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households import scope
+
 
 def ledger_upload_to(instance, filename: str) -> str:
     """``ledger/2020/05/<random>.xlsx``: the user's file name is kept in ``file_name`` only."""
@@ -50,7 +52,7 @@ class LedgerImportQuerySet(models.QuerySet):
         """Imports ``user`` may look at: their own; all of them for a town administrator."""
         if not (user and user.is_authenticated and user.has_perm("households.import_ledger")):
             return self.none()
-        if user.has_perm("households.view_all_households"):
+        if scope.sees_whole_registry(user):
             return self
         return self.filter(uploaded_by=user)
 

@@ -27,7 +27,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect, sync_playwright
 
-from demo import ensure_demo_users
+from demo.build import ensure_demo_users
 from households import roles
 from households.choices import HousingGrade, PovertyStatus, Relation
 from households.models import Household, Town

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from demo import ensure_demo_users
+from demo.build import ensure_demo_users
 from households.choices import HousingGrade
 from measures.models import Assignment, ResponsiblePerson
 from tests.factories import (

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from demo import ensure_demo_users
+from demo.build import ensure_demo_users
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
 from households.models import Household, Village
