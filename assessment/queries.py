@@ -403,12 +403,6 @@ def _failure_aggregates(on: date) -> dict[str, Count]:
     }
 
 
-def failure_counts(queryset: QuerySet, *, on: date) -> dict[rules.Criterion, int]:
-    """How many households of ``queryset`` fail each criterion on ``on``, in one query."""
-    row = queryset.order_by().aggregate(**_failure_aggregates(on))
-    return {criterion: row[f"failed_{criterion.value}"] for criterion in Criterion}
-
-
 def failure_counts_by_village(
     queryset: QuerySet, *, on: date
 ) -> dict[int, dict[rules.Criterion, int]]:

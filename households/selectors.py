@@ -138,14 +138,6 @@ class Incidence:
         return rules.format_percent(self.percent)
 
 
-def town_incidence(*, on: date, village_ids=None) -> Incidence:
-    """Poor persons not yet lifted ÷ registered rural population, on ``on``."""
-    return incidence_of(
-        town_status_tallies(on=on, village_ids=village_ids),
-        population_for_year(year=on.year, village_ids=village_ids),
-    )
-
-
 def incidence_of(
     tallies: dict[str, Tally], population: dict[int, VillagePopulation] | int | None
 ) -> Incidence:

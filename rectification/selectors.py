@@ -93,11 +93,6 @@ def village_problem_counts(*, on: date) -> dict[int, VillageProblems]:
     return {pk: VillageProblems(open_, overdue) for pk, open_, overdue in rows}
 
 
-def open_problems_by_village(*, on: date) -> dict[int, int]:
-    """Village id → number of problems concerning it still open on ``on`` (one query)."""
-    return {pk: counts.open for pk, counts in village_problem_counts(on=on).items()}
-
-
 # --------------------------------------------------------------------------
 # Rounds
 # --------------------------------------------------------------------------

@@ -207,12 +207,6 @@ def village_status_tallies_on_dates(
     return result
 
 
-def status_tallies_on_dates(*, dates, village_ids=None) -> dict[date, dict[str, Tally]]:
-    """``households.selectors.town_status_tallies`` on each of ``dates`` (two queries)."""
-    by_village = village_status_tallies_on_dates(dates=dates, village_ids=village_ids)
-    return {on: _by_status(tallies) for on, tallies in by_village.items()}
-
-
 def _by_status(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
     totals: dict[str, Tally] = defaultdict(Tally)
     for (_village, status), tally in tallies.items():

@@ -87,7 +87,10 @@ def test_status_history_counts_as_of_earlier_dates():
 
 
 def test_incidence_is_0_15_percent():
-    incidence = selectors.town_incidence(on=AS_OF)
+    from reports.selectors import town_scope, village_figures
+
+    # The dashboard's and the overview's rule.
+    incidence = village_figures(on=AS_OF, scope=town_scope()).incidence
     assert (incidence.poor_persons, incidence.population) == (27, 18516)
     assert incidence.display == "0.15%"
 

@@ -10,7 +10,6 @@ from rectification.models import InspectionRound, Problem, ProblemStatus
 from rectification.selectors import (
     ProblemCounts,
     VillageProblems,
-    open_problems_by_village,
     overdue_problems,
     problem_counts,
     rounds_summary,
@@ -78,7 +77,7 @@ def test_problems_found_after_the_date_do_not_count_yet():
 
 def test_open_problems_by_village_counts_each_concerned_village(django_assert_num_queries):
     with django_assert_num_queries(1):
-        by_village = open_problems_by_village(on=AS_OF)
+        by_village = {pk: c.open for pk, c in village_problem_counts(on=AS_OF).items()}
     names = dict(Village.objects.values_list("pk", "name"))
     named = {names[pk]: n for pk, n in by_village.items()}
     # The survey's open problem concerns the villages of report households
