@@ -41,6 +41,7 @@ from households.admin_base import (
 )
 from households.choices import PovertyCause, PovertyStatus, Relation
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -55,6 +56,7 @@ from households.models import (
     VillagerGroup,
 )
 from households.resources import (
+    CountyResource,
     GuaranteeAssessmentResource,
     HouseholdIncomeResource,
     HouseholdResource,
@@ -80,11 +82,20 @@ __all__ = ["HistoryImportExportAdmin", "ScopedInline", "ScopedStackedInline"]
 # --------------------------------------------------------------------------
 
 
+@admin.register(County)
+class CountyAdmin(HistoryImportExportAdmin):
+    resource_classes = [CountyResource]
+    list_display = ("name", "code", "city", "province")
+    search_fields = ("name", "code")
+
+
 @admin.register(Town)
 class TownAdmin(HistoryImportExportAdmin):
     resource_classes = [TownResource]
-    list_display = ("name", "county", "city", "province", "area_km2")
-    search_fields = ("name",)
+    list_display = ("name", "county", "code", "area_km2")
+    list_select_related = ("county",)
+    list_filter = ("county",)
+    search_fields = ("name", "code")
 
 
 class VillagerGroupInline(ScopedInline):

@@ -102,7 +102,8 @@ class Scope:
 def town_scope() -> Scope:
     """The whole town: every village (one query)."""
     return Scope(
-        tuple(Village.objects.select_related("town").order_by(*VILLAGE_ORDER)), whole_town=True
+        tuple(Village.objects.select_related("town__county").order_by(*VILLAGE_ORDER)),
+        whole_town=True,
     )
 
 

@@ -134,7 +134,7 @@ def basic_situation(facts) -> list[Block]:
     town = scope.town
     parts = []
     if scope.whole_town and town is not None:
-        located = joined([town.city, town.county], "")
+        located = joined([town.county.city, town.county.name], "")
         area = f",总面积约{town.area_km2.normalize():f}平方公里" if town.area_km2 else ""
         parts.append(
             f"{town.name}{'隶属' + located if located else ''}{area},"

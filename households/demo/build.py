@@ -54,6 +54,7 @@ from households.choices import (
     Sex,
 )
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -166,7 +167,15 @@ def remove_demo_town() -> None:
         WorkingGroup.objects.filter(parent__isnull=False).delete()
         WorkingGroup.objects.all().delete()
         Household.objects.all().delete()
-        for model in (VillagePopulation, NaturalVillage, VillagerGroup, Village, Town, PolicyYear):
+        for model in (
+            VillagePopulation,
+            NaturalVillage,
+            VillagerGroup,
+            Village,
+            Town,
+            County,
+            PolicyYear,
+        ):
             model.objects.all().delete()
         for model in apps.get_models():
             history = getattr(model, "history", None)
@@ -298,7 +307,10 @@ class DemoBuilder:
 
     def build_geography(self):
         data = self.data
-        self.town = Town.objects.create(**data["town"])
+        self.county, _ = County.objects.get_or_create(
+            code=data["county"]["code"], defaults=data["county"]
+        )
+        self.town = Town.objects.create(county=self.county, **data["town"])
         self.villages: dict[str, Village] = {}
         self.groups: dict[str, list[VillagerGroup]] = {}
         self.natural: dict[str, NaturalVillage] = {}
