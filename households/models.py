@@ -414,18 +414,32 @@ def _scope_of(user) -> tuple[list[int], list[int]]:
     return village_ids, household_ids
 
 
+def towns_of_profile(user):
+    """The ids of the towns ``user``'s profile names, directly or by their county
+    (a subquery: no query of its own)."""
+    return (
+        Town.objects.filter(Q(user_profiles__user=user) | Q(county__user_profiles__user=user))
+        .order_by()
+        .values("pk")
+    )
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The households ``user`` may see: the one scoping rule of every view.
 
-        Whole town with ``households.view_all_households``; otherwise the
-        villages of the user's profile, and the households the user is the
-        assistance responsible person of.
+        With ``households.view_all_households``, every village of the towns
+        the user's profile names and of the towns of the counties it names
+        (a superuser: every household); otherwise the villages of the user's
+        profile, and the households the user is the assistance responsible
+        person of.
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if user.has_perm("households.view_all_households"):
+        if user.is_superuser:
             return self
+        if user.has_perm("households.view_all_households"):
+            return self.filter(village__town_id__in=towns_of_profile(user))
         # The user's villages and assigned households are read first (one
         # small query), so that the households are then found through the
         # indexes on village and id, not by joining every household of the
