@@ -22,6 +22,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import resolve
 
 from households import roles
 from households.models import County, Town, UserProfile
@@ -88,22 +89,23 @@ def _client(user):
     return client
 
 
-def expected_for(name, status_a):
+def expected_for(name, status_a, url):
+    """What town B's user may get where town A's same role gets ``status_a``.
+
+    404 where town A's role gets the page; where the role may not do it at
+    all, 403 — or 404, when the view looks for the object in the user's
+    scope before it looks at the permission (a cadre of another village gets
+    404 too).
+    """
     if name in SHARED:
-        return status_a
-    if status_a in (200, 302) and url_for_has_object(name):
-        return 404
-    return status_a
-
-
-def url_for_has_object(name):
-    from django.urls import get_resolver
-
-    return any(
-        pattern[1]
-        for possibility in get_resolver().reverse_dict.getlist(name.split(":")[-1])
-        for pattern in possibility[0]
-    )
+        return {status_a}
+    if not resolve(url).kwargs:
+        return {status_a}
+    if status_a in (200, 302):
+        return {404}
+    if status_a == 403:
+        return {403, 404}
+    return {status_a}
 
 
 def _status_a(matrix, name, role):
@@ -125,9 +127,9 @@ def test_the_other_towns_users_get_nothing_of_town_a(name, two_towns):
     for username, mirror in MIRRORS.items():
         response = _client(two_towns["users"][username]).get(url)
         got[username] = response.status_code
-        want[username] = expected_for(name, _status_a(MATRIX, name, mirror))
+        want[username] = expected_for(name, _status_a(MATRIX, name, mirror), url)
         _assert_no_town_a(response, name, username)
-    assert got == want
+    assert {u: got[u] for u in got if got[u] not in want[u]} == {}, want
 
 
 @pytest.mark.parametrize("name", sorted(POST_MATRIX))
@@ -136,8 +138,8 @@ def test_the_other_towns_users_change_nothing_of_town_a(name, two_towns):
     got, want = {}, {}
     for username, mirror in MIRRORS.items():
         got[username] = _client(two_towns["users"][username]).post(url).status_code
-        want[username] = expected_for(name, _status_a(POST_MATRIX, name, mirror))
-    assert got == want
+        want[username] = expected_for(name, _status_a(POST_MATRIX, name, mirror), url)
+    assert {u: got[u] for u in got if got[u] not in want[u]} == {}, want
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
