@@ -35,12 +35,14 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # The demo town is the town of mid-2020: pages open as of 2020-05-31 unless
-# AS_OF_DATE says otherwise. The ledger worker (large imports) runs beside
-# the development server and stops with it.
+# AS_OF_DATE says otherwise. The worker of the background tasks (large
+# ledger imports; django-tasks' db_worker) runs beside the development server
+# and stops with it (no reloader of its own: restart `make run` after a change
+# to a task's code).
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py ledger_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	AS_OF_DATE=$${AS_OF_DATE:-2020-05-31} $(PY) manage.py runserver $(HOST):$(PORT)
 
 # In parallel, one worker per core (pytest-xdist); the 15 slowest tests are

@@ -156,3 +156,7 @@ class UserProfileAdmin(SafeHistoryMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.request_user = request.user
         return form
+
+
+# The background tasks' pages (the system administrator's).
+from accounts import tasks_admin  # noqa: E402, F401

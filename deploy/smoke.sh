@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Production smoke test, run by .ci/run: the application as deployed —
 # DEBUG=0, PostgreSQL, collectstatic, gunicorn (deploy/gunicorn.conf.py, two
-# workers) on a free loopback port, and the ledger worker — then
+# workers) on a free loopback port, and the task worker (db_worker) — then
 # deploy/smoke_check.py checks /healthz, the HTTPS redirect, the security
 # headers, a static file under its hashed name, and a login whose session
 # every worker finds. Uses a database of its own on the PG_SERVER server
@@ -46,7 +46,7 @@ DJANGO_SUPERUSER_PASSWORD="$password" "$PY" manage.py createsuperuser \
 
 "$GUNICORN" -c deploy/gunicorn.conf.py --access-logfile "$work/access.log" &
 server_pid=$!
-"$PY" manage.py ledger_worker --sleep 1 >"$work/worker.log" 2>&1 &
+"$PY" manage.py db_worker --no-reload --interval 1 >"$work/worker.log" 2>&1 &
 worker_pid=$!
 
 for _ in $(seq 1 60); do
@@ -60,8 +60,32 @@ done
 "$PY" deploy/smoke_check.py --base "http://127.0.0.1:$port" --static-root "$work/static" \
   --username smoke --password "$password"
 
-kill -0 "$worker_pid" 2>/dev/null || { echo "FAIL: the ledger worker exited"; cat "$work/worker.log"; exit 1; }
-echo "ok   the ledger worker is running (pid $worker_pid)"
+kill -0 "$worker_pid" 2>/dev/null || { echo "FAIL: the task worker exited"; cat "$work/worker.log"; exit 1; }
+# A task queued now (the sweep for lost ledger imports) is run by that worker.
+"$PY" - <<'EOF' || { cat "$work/worker.log"; exit 1; }
+import os
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tieshagai.settings")
+django.setup()
+from django_tasks import TaskResultStatus  # noqa: E402
+
+from households.ledger.tasks import sweep_lost_imports  # noqa: E402
+
+result = sweep_lost_imports.enqueue()
+deadline = time.monotonic() + 30
+while result.status not in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED):
+    if time.monotonic() > deadline:
+        raise SystemExit("FAIL: the task worker did not run a queued task within 30 s")
+    time.sleep(0.2)
+    result.refresh()
+if result.status != TaskResultStatus.SUCCESSFUL:
+    raise SystemExit(f"FAIL: the queued task failed: {result.errors}")
+print(f"ok   the task worker ran a queued task ({result.task.name}) on PostgreSQL")
+EOF
+echo "ok   the task worker (db_worker) is running (pid $worker_pid)"
 if grep -q "password\|csrfmiddlewaretoken" "$work/access.log"; then
   echo "FAIL: the access log holds form data"; exit 1
 fi

@@ -11,7 +11,8 @@ that every count can be taken *as of* a date:
 
 Derived figures (per-capita income, the lifting check, incidence) are not
 stored: ``households.rules`` computes them, ``households.selectors`` gathers
-the facts for one household or for many with the same ``Q`` definitions.
+the facts for one household or for many with the same ``Q`` definitions, which
+are written here once each, beside their Python twins on the models.
 """
 
 import re
@@ -28,6 +29,9 @@ from simple_history.models import HistoricalRecords
 
 from households import rules
 from households.choices import (
+    ENJOYING_POLICY_STATUSES,
+    POOR_STATUSES,
+    REGISTERED_STATUSES,
     DibaoClass,
     DisabilityGrade,
     DisabilityKind,
@@ -380,6 +384,66 @@ class PolicyYear(models.Model):
 
 
 # --------------------------------------------------------------------------
+# As of a date: the definitions
+# --------------------------------------------------------------------------
+#
+# Each as-of rule is written once as a ``Q`` (for querysets, annotations and
+# conditional counts, ``prefix`` being the path to the rows) and once in
+# Python on the model (for rows already loaded); tests/households/test_as_of.py
+# proves the two agree on the demo town.
+
+
+def period_covers_q(on, prefix: str = "") -> Q:
+    """A status period in force on ``on`` (valid_from ≤ on < valid_to).
+
+    Twin: :meth:`HouseholdStatusPeriod.covers`."""
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
+    )
+
+
+def member_present_q(on, prefix: str = "") -> Q:
+    """A member belonging to the household on ``on`` (joined_on ≤ on < left_on).
+
+    Twin: :meth:`Member.present_on`."""
+    return Q(**{f"{prefix}joined_on__lte": on}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": on})
+    )
+
+
+def head_on_q(on, prefix: str = "") -> Q:
+    """The household's head (户主) on ``on``: a member present on ``on`` whose
+    relation is 户主. Twin: :meth:`Member.is_head_on`."""
+    return member_present_q(on, prefix) & Q(**{f"{prefix}relation": Relation.HEAD})
+
+
+def status_in_q(on, statuses) -> Q:
+    """Households whose status on ``on`` is one of ``statuses``.
+
+    Twin: :meth:`Household.has_status_on`."""
+    periods = HouseholdStatusPeriod.objects.filter(
+        period_covers_q(on), household=models.OuterRef("pk"), status__in=list(statuses)
+    )
+    return Q(models.Exists(periods))
+
+
+def registered_q(on) -> Q:
+    """Registered poor households (建档立卡户) on ``on``: not removed, already identified."""
+    return status_in_q(on, REGISTERED_STATUSES)
+
+
+def poor_q(on) -> Q:
+    """Households not lifted on ``on`` (未脱贫 or 返贫): they make the incidence."""
+    return status_in_q(on, POOR_STATUSES)
+
+
+def enjoying_policy_q(on) -> Q:
+    """Households whose members still enjoy the assistance policies (享受政策) on
+    ``on``: 未脱贫, 已脱贫(享受政策) and 返贫."""
+    return status_in_q(on, ENJOYING_POLICY_STATUSES)
+
+
+# --------------------------------------------------------------------------
 # Households
 # --------------------------------------------------------------------------
 
@@ -449,12 +513,24 @@ class HouseholdQuerySet(models.QuerySet):
 
     def with_status_on(self, on: date):
         """Annotate ``status_on`` with the status in force on the given date."""
-        from households.selectors import period_covers_q
-
-        period = HouseholdStatusPeriod.objects.filter(
-            period_covers_q(on), household=models.OuterRef("pk")
-        )
+        period = HouseholdStatusPeriod.objects.covering(on).filter(household=models.OuterRef("pk"))
         return self.annotate(status_on=models.Subquery(period.values("status")[:1]))
+
+    def with_status_in(self, on: date, statuses):
+        """Households whose status on ``on`` is one of ``statuses`` (:func:`status_in_q`)."""
+        return self.filter(status_in_q(on, statuses))
+
+    def registered_on(self, on: date):
+        """Registered poor households on ``on`` (:func:`registered_q`)."""
+        return self.filter(registered_q(on))
+
+    def poor_on(self, on: date):
+        """Households not lifted on ``on`` (:func:`poor_q`)."""
+        return self.filter(poor_q(on))
+
+    def enjoying_policy_on(self, on: date):
+        """Households enjoying the policies on ``on`` (:func:`enjoying_policy_q`)."""
+        return self.filter(enjoying_policy_q(on))
 
 
 class Household(models.Model):
@@ -568,6 +644,32 @@ class Household(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def status_as_of(self, on: date) -> str | None:
+        """The status of the period covering ``on`` (its status periods, prefetched or not)."""
+        return next((p.status for p in self.status_periods.all() if p.covers(on)), None)
+
+    def has_status_on(self, on: date, statuses) -> bool:
+        """:func:`status_in_q` of this household."""
+        return any(p.covers(on) and p.status in statuses for p in self.status_periods.all())
+
+    def is_registered_on(self, on: date) -> bool:
+        """:func:`registered_q` of this household."""
+        return self.has_status_on(on, REGISTERED_STATUSES)
+
+    def is_poor_on(self, on: date) -> bool:
+        """:func:`poor_q` of this household."""
+        return self.has_status_on(on, POOR_STATUSES)
+
+    def enjoys_policy_on(self, on: date) -> bool:
+        """:func:`enjoying_policy_q` of this household."""
+        return self.has_status_on(on, ENJOYING_POLICY_STATUSES)
+
+
+class HouseholdStatusPeriodQuerySet(models.QuerySet):
+    def covering(self, on: date):
+        """The periods in force on ``on`` (:func:`period_covers_q`)."""
+        return self.filter(period_covers_q(on))
+
 
 class HouseholdStatusPeriod(models.Model):
     """A period during which a household had one poverty status.
@@ -600,6 +702,7 @@ class HouseholdStatusPeriod(models.Model):
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
+    objects = HouseholdStatusPeriodQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -627,6 +730,10 @@ class HouseholdStatusPeriod(models.Model):
     def __str__(self):
         return f"{self.household} {self.get_status_display()} {self.valid_from}"
 
+    def covers(self, on: date) -> bool:
+        """:func:`period_covers_q` of this period."""
+        return self.valid_from <= on and (self.valid_to is None or self.valid_to > on)
+
 
 #: A member's own attributes (not identity, dates or household): the fields
 #: the edit form, the admin resource and the ledger import all carry.
@@ -648,8 +755,19 @@ MEMBER_ATTRIBUTE_FIELDS = (
 
 class MemberQuerySet(models.QuerySet):
     def present_on(self, on: date):
-        """Members belonging to their household on the given date."""
-        return self.filter(joined_on__lte=on).filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        """Members belonging to their household on the given date (:func:`member_present_q`)."""
+        return self.filter(member_present_q(on))
+
+    def heads_on(self, on: date):
+        """The households' heads on the given date (:func:`head_on_q`)."""
+        return self.filter(head_on_q(on))
+
+    def enjoying_policy_on(self, on: date):
+        """The persons enjoying the policies (享受政策) on ``on``: the members present
+        then of the households enjoying them (:func:`enjoying_policy_q`)."""
+        return self.filter(
+            member_present_q(on), household__in=Household.objects.enjoying_policy_on(on)
+        )
 
 
 class Member(models.Model):
@@ -818,6 +936,18 @@ class Member(models.Model):
     @property
     def masked_id_number(self):
         return rules.mask_id_number(self.id_number)
+
+    def present_on(self, on: date) -> bool:
+        """:func:`member_present_q` of this member."""
+        return self.joined_on <= on and (self.left_on is None or self.left_on > on)
+
+    def is_head_on(self, on: date) -> bool:
+        """:func:`head_on_q` of this member."""
+        return self.relation == Relation.HEAD and self.present_on(on)
+
+    def enjoys_policy_on(self, on: date) -> bool:
+        """:meth:`MemberQuerySet.enjoying_policy_on` of this member."""
+        return self.present_on(on) and self.household.enjoys_policy_on(on)
 
 
 # --------------------------------------------------------------------------

@@ -154,6 +154,8 @@ ROLE_PERMISSIONS = {
         "households.view_userprofile",
         "households.add_userprofile",
         "households.change_userprofile",
+        # The background tasks (queued, running, failed), read only.
+        "django_tasks_database.view_dbtaskresult",
     ],
     # Login attempts and lockouts; deleting an attempt unlocks the account.
     SECURITY_ADMIN: [

@@ -1,10 +1,12 @@
 """Reads of the household registry, as of a date.
 
-Every count has one definition here, written as a ``Q`` object over the
-dated rows (status periods, member join/leave dates). The household page and
-the aggregate queries of dashboards and reports both use these definitions,
-so a household counted as "not lifted" on a page is the same household the
-town figure counts.
+Every count uses the one definition of ``households.models``, a ``Q``
+object over the dated rows (status periods, member join/leave dates) with its
+Python twin on the model (``member_present_q`` and ``Member.present_on``,
+``period_covers_q`` and ``HouseholdStatusPeriod.covers``...). The household
+page and the aggregate queries of dashboards and reports both use these
+definitions, so a household counted as "not lifted" on a page is the same
+household the town figure counts.
 """
 
 from __future__ import annotations
@@ -18,16 +20,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.utils import get_history_model_for_model
 
 from households import formats, rules
 from households.choices import (
-    ENJOYING_POLICY_STATUSES,
     POOR_STATUSES,
-    REGISTERED_STATUSES,
     HousingAlternative,
     SchoolStatus,
 )
@@ -39,6 +39,12 @@ from households.models import (
     Member,
     PolicyYear,
     VillagePopulation,
+    # The as-of definitions are the models' (each with its twin on the model).
+    member_present_q,
+    period_covers_q,
+    poor_q,  # noqa: F401
+    registered_q,
+    status_in_q,  # noqa: F401
 )
 
 # The request's parameters, checked and clamped, are households.params'.
@@ -47,48 +53,6 @@ from households.params import as_of_from, default_as_of  # noqa: F401
 if TYPE_CHECKING:
     from measures.models import MeasureApplication
     from measures.selectors import HouseholdMeasureFacts
-
-# --------------------------------------------------------------------------
-# The definitions
-# --------------------------------------------------------------------------
-
-
-def period_covers_q(on: date, prefix: str = "") -> Q:
-    """A status period in force on ``on`` (valid_from ≤ on < valid_to)."""
-    return Q(**{f"{prefix}valid_from__lte": on}) & (
-        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
-    )
-
-
-def member_present_q(on: date, prefix: str = "") -> Q:
-    """A member belonging to the household on ``on`` (joined_on ≤ on < left_on)."""
-    return Q(**{f"{prefix}joined_on__lte": on}) & (
-        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": on})
-    )
-
-
-def status_in_q(on: date, statuses) -> Q:
-    """Households whose status on ``on`` is one of ``statuses``."""
-    periods = HouseholdStatusPeriod.objects.filter(
-        period_covers_q(on), household=OuterRef("pk"), status__in=list(statuses)
-    )
-    return Q(Exists(periods))
-
-
-def registered_q(on: date) -> Q:
-    """Registered poor households (建档立卡户) on ``on``: not removed, already identified."""
-    return status_in_q(on, REGISTERED_STATUSES)
-
-
-def poor_q(on: date) -> Q:
-    """Households not lifted on ``on`` (未脱贫 or 返贫): they make the incidence."""
-    return status_in_q(on, POOR_STATUSES)
-
-
-def enjoying_policy_q(on: date) -> Q:
-    """Households whose members still enjoy the assistance policies on ``on``."""
-    return status_in_q(on, ENJOYING_POLICY_STATUSES)
-
 
 # --------------------------------------------------------------------------
 # Counts
@@ -187,9 +151,18 @@ def town_incidence(*, on: date, village_ids=None) -> Incidence:
     )
 
 
-def incidence_of(tallies: dict[str, Tally], population: dict[int, VillagePopulation]) -> Incidence:
-    """The incidence of per-status totals over the villages' population rows."""
-    registered = sum(row.registered_persons for row in population.values())
+def incidence_of(
+    tallies: dict[str, Tally], population: dict[int, VillagePopulation] | int | None
+) -> Incidence:
+    """The incidence of per-status totals: the persons of the poor statuses over
+    the registered rural population, given as the villages' population rows
+    (``{village id: VillagePopulation}``, summed) or as a number of persons
+    (``None``: no population row, counted as 0). The one way an
+    :class:`Incidence` is made."""
+    if isinstance(population, dict):
+        registered = sum(row.registered_persons for row in population.values())
+    else:
+        registered = population or 0
     return Incidence(sum_tallies(tallies, POOR_STATUSES).persons, registered)
 
 
@@ -238,11 +211,7 @@ def tekun_persons(*, on: date, village_ids=None) -> int:
 
 def students_by_level(*, on: date, village_ids=None) -> dict[str, int]:
     """Students in school, by level, of households enjoying the policies on ``on``."""
-    members = Member.objects.filter(
-        member_present_q(on),
-        school_status=SchoolStatus.IN_SCHOOL,
-        household__in=Household.objects.filter(enjoying_policy_q(on)),
-    )
+    members = Member.objects.enjoying_policy_on(on).filter(school_status=SchoolStatus.IN_SCHOOL)
     rows = (
         _in_villages(members, village_ids)
         .order_by()
@@ -253,16 +222,11 @@ def students_by_level(*, on: date, village_ids=None) -> dict[str, int]:
 
 
 def household_size_on(household: Household, on: date) -> int:
-    return household.members.filter(member_present_q(on)).count()
+    return household.members.present_on(on).count()
 
 
 def status_on(household: Household, on: date) -> str | None:
-    period = (
-        household.status_periods.filter(period_covers_q(on))
-        .values_list("status", flat=True)
-        .first()
-    )
-    return period
+    return household.status_periods.covering(on).values_list("status", flat=True).first()
 
 
 # --------------------------------------------------------------------------
@@ -318,7 +282,7 @@ def check_rows(*, household: Household, on: date) -> CheckRows:
     """Load what ``household_check`` reads, one query each."""
     from measures.selectors import household_measure_facts
 
-    members = list(household.members.filter(member_present_q(on)))
+    members = list(household.members.present_on(on))
     income = household.incomes.filter(year=on.year).first()
     policy = PolicyYear.objects.filter(year=on.year).first()
     guarantee = latest_guarantee(household, on)
@@ -552,16 +516,6 @@ class HouseholdPage:
     history: list[HistoryEntry]
 
 
-def _present_on(member: Member, on: date) -> bool:
-    """``member_present_q`` of one loaded member."""
-    return member.joined_on <= on and (member.left_on is None or member.left_on > on)
-
-
-def _period_covers(period: HouseholdStatusPeriod, on: date) -> bool:
-    """``period_covers_q`` of one loaded status period."""
-    return period.valid_from <= on and (period.valid_to is None or period.valid_to > on)
-
-
 def household_page(*, household: Household, on: date) -> HouseholdPage:
     """Everything the household page shows, in a fixed number of queries.
 
@@ -579,7 +533,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
         MemberRow(
             member=m,
             age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-            present=_present_on(m, on),
+            present=m.present_on(on),
             edit_url=member_edit(m.pk),
             leave_url=member_leave(m.pk),
             reveal_url=member_reveal(m.pk),
@@ -597,7 +551,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
     income_edit = row_links("households:income", household.pk)
     income_rows = []
     for income in incomes:
-        size = sum(1 for m in members if _present_on(m, income.assessed_on))
+        size = sum(1 for m in members if m.present_on(income.assessed_on))
         income_rows.append(
             IncomeRow(
                 income=income,
@@ -608,7 +562,7 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
             )
         )
     periods = list(household.status_periods.select_related("recorded_by").order_by("valid_from"))
-    status = next((p.status for p in periods if _period_covers(p, on)), None)
+    status = next((p.status for p in periods if p.covers(on)), None)
     measures = list(
         household.measures.select_related("programme").order_by(
             "-programme__year", "programme__category", "programme__name", "pk"

@@ -29,11 +29,10 @@ from audit.services import audit_record
 from households import params, rules, selectors, services
 from households.check_queries import (
     criterion_failed_q,
-    failure_counts_by_village,
     failures_by_household,
     with_income,
 )
-from households.choices import POOR_STATUSES, REGISTERED_STATUSES, PovertyCause, PovertyStatus
+from households.choices import PovertyCause, PovertyStatus
 from households.filters import HouseholdFilter
 from households.forms import (
     GuaranteeForm,
@@ -144,7 +143,7 @@ def annotate_failures(queryset, *, on: date):
 
 
 # --------------------------------------------------------------------------
-# Home and overview
+# Home
 # --------------------------------------------------------------------------
 
 
@@ -157,75 +156,6 @@ def home(request):
     if url:
         return redirect(url)
     return render(request, "households/no_scope.html")
-
-
-def overview(request):
-    """The villages' figures on a date, kept for REPORTS_CACHE_SECONDS like the
-    dashboard's (a county's are many seconds to count); ``?refresh=1`` recounts."""
-    from reports.caching import computed
-
-    on = selectors.as_of_from(request)
-    villages = list(visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER))
-    ids = "-".join(str(v.pk) for v in villages)
-    figures = computed(
-        f"households:overview:{ids}:{on.isoformat()}",
-        lambda: _overview_figures(on, villages),
-        refresh=request.GET.get("refresh") == "1",
-    )
-    return render(
-        request,
-        "households/overview.html",
-        {
-            "on": on,
-            **figures.value,
-            "computed": figures,
-            "query": urlencode({"on": on.isoformat()}),
-            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
-            "criteria": list(rules.Criterion),
-        },
-    )
-
-
-def _overview_figures(on: date, villages: list[Village]) -> dict:
-    village_ids = [v.pk for v in villages]
-    tallies = selectors.status_tallies(on=on, village_ids=village_ids)
-    population = selectors.population_for_year(year=on.year, village_ids=village_ids)
-    registered = Household.objects.filter(village_id__in=village_ids)
-    failures = failure_counts_by_village(registered.filter(selectors.registered_q(on)), on=on)
-    rows = []
-    for village in villages:
-        by_status = {
-            status: tallies.get((village.pk, status), selectors.Tally())
-            for status in PovertyStatus.values
-        }
-        pop = population.get(village.pk)
-        incidence = selectors.Incidence(
-            selectors.sum_tallies(by_status, POOR_STATUSES).persons,
-            pop.registered_persons if pop else 0,
-        )
-        rows.append(
-            {
-                "village": village,
-                "by_status": by_status,
-                "registered": selectors.sum_tallies(by_status, REGISTERED_STATUSES),
-                "incidence": incidence,
-                "failures": failures.get(village.pk, {}),
-            }
-        )
-    # The town's figures are the villages' summed (the queries above, not again).
-    town = selectors.sum_over_villages(tallies)
-    town_failures: dict = {}
-    for row in rows:
-        for criterion, n in row["failures"].items():
-            town_failures[criterion] = town_failures.get(criterion, 0) + n
-    return {
-        "rows": rows,
-        "town_failures": town_failures,
-        "town_by_status": {s: town.get(s, selectors.Tally()) for s in PovertyStatus.values},
-        "town": town,
-        "town_registered": selectors.sum_tallies(town, REGISTERED_STATUSES),
-        "town_incidence": selectors.incidence_of(town, population),
-    }
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from households.check_queries import years_before
 from households.choices import ENJOYING_POLICY_STATUSES, PovertyStatus, SchoolStatus
 from households.filters import HouseholdFilter
 from households.models import Member
-from households.selectors import member_present_q, status_in_q
 from measures.forms import ApplyFilterForm
 
 ENJOYING = "enjoying"
@@ -38,10 +37,10 @@ class ApplyHouseholdFilter(HouseholdFilter):
 
     def filter_status(self, queryset, name, value):
         statuses = ENJOYING_POLICY_STATUSES if value == ENJOYING else [value]
-        return queryset.filter(status_in_q(self.on, statuses))
+        return queryset.with_status_in(self.on, statuses)
 
     def filter_has_dibao(self, queryset, name, value):
-        dibao = Member.objects.filter(member_present_q(self.on), on_dibao=True)
+        dibao = Member.objects.present_on(self.on).filter(on_dibao=True)
         ids = dibao.values("household_id")
         return queryset.filter(pk__in=ids) if value == "yes" else queryset.exclude(pk__in=ids)
 

@@ -9,8 +9,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Village
-from rectification.models import InspectionRound, Problem, ProblemCategory, ProblemStatus
-from rectification.selectors import open_q, overdue_q
+from rectification.models import (
+    InspectionRound,
+    Problem,
+    ProblemCategory,
+    ProblemStatus,
+    open_q,
+    overdue_q,
+)
 
 STATE_CHOICES = [
     *ProblemStatus.choices,

@@ -64,6 +64,40 @@ class ProblemStatus(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+# --------------------------------------------------------------------------
+# As of a date: the definitions
+# --------------------------------------------------------------------------
+#
+# "As of" a date: a problem counts from the day it was found (``found_on``);
+# whether it is done is its current status (see rectification.selectors).
+# Each rule is a ``Q`` over ``Problem`` (``prefix`` = the path to the
+# problems) with its twin on the model; tests/rectification/test_as_of.py
+# proves the two agree.
+
+
+def found_q(on: date, prefix: str = "") -> Q:
+    """A problem already found on ``on``. Twin: :meth:`Problem.is_found_by`."""
+    return Q(**{f"{prefix}found_on__lte": on})
+
+
+def done_q(on: date, prefix: str = "") -> Q:
+    """A problem found by ``on`` and rectified (销号). Twin: :meth:`Problem.is_done_on`."""
+    return found_q(on, prefix) & Q(**{f"{prefix}status": ProblemStatus.DONE})
+
+
+def open_q(on: date, prefix: str = "") -> Q:
+    """A problem found by ``on`` and not yet rectified (待整改 or 正在整改).
+
+    Twin: :meth:`Problem.is_open_on`."""
+    return found_q(on, prefix) & ~Q(**{f"{prefix}status": ProblemStatus.DONE})
+
+
+def overdue_q(on: date, prefix: str = "") -> Q:
+    """An open problem whose deadline passed before ``on`` (the deadline day itself
+    is in time). Twin: :meth:`Problem.is_overdue_on`."""
+    return open_q(on, prefix) & Q(**{f"{prefix}deadline__lt": on})
+
+
 class ProblemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The problems ``user`` may see: the one scoping rule of every page.
@@ -80,10 +114,20 @@ class ProblemQuerySet(models.QuerySet):
         # An IN subquery keeps one row per problem however many paths lead to it.
         return self.filter(pk__in=Problem.objects.filter(scope).values("pk"))
 
-    def overdue_on(self, on: date):
-        """Problems still open past their deadline on the given date."""
-        from rectification.selectors import overdue_q
+    def found_by(self, on: date):
+        """Problems already found on the given date (:func:`found_q`)."""
+        return self.filter(found_q(on))
 
+    def done_on(self, on: date):
+        """Problems found and rectified by the given date (:func:`done_q`)."""
+        return self.filter(done_q(on))
+
+    def open_on(self, on: date):
+        """Problems found and not yet rectified on the given date (:func:`open_q`)."""
+        return self.filter(open_q(on))
+
+    def overdue_on(self, on: date):
+        """Problems still open past their deadline on the given date (:func:`overdue_q`)."""
         return self.filter(overdue_q(on))
 
 
@@ -174,6 +218,22 @@ class Problem(models.Model):
             errors["deadline"] = _("整改时限不能早于发现日期")
         if errors:
             raise ValidationError(errors)
+
+    def is_found_by(self, on: date) -> bool:
+        """:func:`found_q` of this problem."""
+        return self.found_on <= on
+
+    def is_done_on(self, on: date) -> bool:
+        """:func:`done_q` of this problem."""
+        return self.is_found_by(on) and self.status == ProblemStatus.DONE
+
+    def is_open_on(self, on: date) -> bool:
+        """:func:`open_q` of this problem."""
+        return self.is_found_by(on) and self.status != ProblemStatus.DONE
+
+    def is_overdue_on(self, on: date) -> bool:
+        """:func:`overdue_q` of this problem."""
+        return self.is_open_on(on) and self.deadline < on
 
 
 def evidence_path(instance, filename):

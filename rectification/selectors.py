@@ -1,10 +1,12 @@
 """Reads of rectification: the counts of problems as of a date, per round,
 per village and for the town, and the lists the pages show.
 
-Each count has one definition here, a ``Q`` over ``Problem`` (``found_q``,
-``done_q``, ``open_q``, ``overdue_q``): the per-problem pages, the round
-summaries and the leaders' dashboard all use the same ones, so the problem a
-page marks "overdue" is the one the town figure counts.
+Each count has one definition, a ``Q`` over ``Problem`` in
+``rectification.models`` (``found_q``, ``done_q``, ``open_q``, ``overdue_q``,
+each with its twin on the model, e.g. ``Problem.is_overdue_on``): the
+per-problem pages, the round summaries and the leaders' dashboard all use the
+same ones, so the problem a page marks "overdue" is the one the town figure
+counts.
 
 "As of" a date: a problem counts from the day it was found (``found_on``);
 whether it is done is its current status. The status is a workflow state,
@@ -18,38 +20,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from rectification.models import Evidence, InspectionRound, Problem, ProblemCategory, ProblemStatus
-
-# --------------------------------------------------------------------------
-# The definitions
-# --------------------------------------------------------------------------
-
-
-def found_q(on: date, prefix: str = "") -> Q:
-    """A problem already found on ``on``."""
-    return Q(**{f"{prefix}found_on__lte": on})
-
-
-def done_q(on: date, prefix: str = "") -> Q:
-    """A problem found by ``on`` and rectified (销号)."""
-    return found_q(on, prefix) & Q(**{f"{prefix}status": ProblemStatus.DONE})
-
-
-def open_q(on: date, prefix: str = "") -> Q:
-    """A problem found by ``on`` and not yet rectified (待整改 or 正在整改)."""
-    return found_q(on, prefix) & ~Q(**{f"{prefix}status": ProblemStatus.DONE})
-
-
-def overdue_q(on: date, prefix: str = "") -> Q:
-    """An open problem whose deadline passed before ``on`` (the deadline day itself is in time)."""
-    return open_q(on, prefix) & Q(**{f"{prefix}deadline__lt": on})
-
-
-def is_overdue(problem: Problem, on: date) -> bool:
-    """The per-problem twin of ``overdue_q`` (same rule, for a loaded row)."""
-    return problem.found_on <= on and problem.status != ProblemStatus.DONE and problem.deadline < on
+from rectification.models import (
+    Evidence,
+    InspectionRound,
+    Problem,
+    ProblemCategory,
+    # The as-of definitions are the model's (each with its twin on the model).
+    done_q,
+    found_q,
+    open_q,
+    overdue_q,
+)
 
 
 def _counts(on: date, prefix: str = "") -> dict:
@@ -249,7 +232,7 @@ def overdue_problems(*, on: date, problems=None):
 def responsible_tasks(*, user, on: date):
     """The problems ``user`` is responsible for: open ones first, earliest deadline first."""
     return (
-        problem_rows(Problem.objects.filter(responsible_user=user, found_on__lte=on))
+        problem_rows(Problem.objects.found_by(on).filter(responsible_user=user))
         .annotate(evidence_count=Count("evidence"))
         .order_by("status", "deadline", "id")
     )

@@ -163,7 +163,7 @@ def round_detail(request, pk):
     (summary,) = selectors.rounds_summary(on=on, problems=problems, rounds=[inspection_round])
     rows = list(selectors.problem_rows(problems).order_by("category", "id"))
     for problem in rows:
-        problem.overdue = selectors.is_overdue(problem, on)
+        problem.overdue = problem.is_overdue_on(on)
     return render(
         request,
         "rectification/round_detail.html",
@@ -224,7 +224,7 @@ def problem_list(request):
     queryset = selectors.problem_rows(filterset.qs).order_by("deadline", "inspection_round", "id")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     for problem in page:
-        problem.overdue = selectors.is_overdue(problem, on)
+        problem.overdue = problem.is_overdue_on(on)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -260,7 +260,7 @@ def problem_detail(request, pk):
             "hidden_households": hidden_households,
             "evidence": evidence,
             "history": history,
-            "overdue": selectors.is_overdue(problem, on),
+            "overdue": problem.is_overdue_on(on),
             "can_edit": user.has_perm("rectification.change_problem"),
             "can_start": can_rectify and problem.status == ProblemStatus.OPEN,
             "can_upload": can_rectify,
@@ -516,9 +516,9 @@ def my_tasks(request):
     on = as_of_from(request)
     tasks = list(selectors.responsible_tasks(user=request.user, on=on))
     for problem in tasks:
-        problem.overdue = selectors.is_overdue(problem, on)
-    open_tasks = [p for p in tasks if p.status != ProblemStatus.DONE]
-    done_tasks = [p for p in tasks if p.status == ProblemStatus.DONE]
+        problem.overdue = problem.is_overdue_on(on)
+    open_tasks = [p for p in tasks if p.is_open_on(on)]
+    done_tasks = [p for p in tasks if p.is_done_on(on)]
     return render(
         request,
         "rectification/my_tasks.html",

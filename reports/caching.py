@@ -1,4 +1,5 @@
-"""The dashboard's and the work report's figures, kept for ``REPORTS_CACHE_SECONDS``.
+"""The dashboard's, the town overview's and the work report's figures, kept for
+``REPORTS_CACHE_SECONDS``.
 
 Counting the demo town takes half a second and a county's registry many
 seconds, while leaders open the dashboard often and the figures change
@@ -106,6 +107,17 @@ def dashboard(
     return computed(
         cache_key("dashboard", on=on, year=year, scope=scope),
         lambda: selectors.dashboard(on=on, year=year, scope=scope),
+        refresh=refresh,
+    )
+
+
+def overview(
+    *, on: date, scope: selectors.Scope, refresh: bool = False
+) -> Computed[selectors.Overview]:
+    """:func:`reports.selectors.overview`, kept."""
+    return computed(
+        cache_key("overview", on=on, year=on.year, scope=scope),
+        lambda: selectors.overview(on=on, scope=scope),
         refresh=refresh,
     )
 

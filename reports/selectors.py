@@ -13,7 +13,7 @@ does not depend on the number of villages or households.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -29,7 +29,7 @@ from django.db.models import (
 
 from households import rules
 from households import selectors as registry
-from households.check_queries import criterion_failed_q, with_income
+from households.check_queries import criterion_failed_q, failure_counts_by_village, with_income
 from households.choices import (
     ENJOYING_POLICY_STATUSES,
     LIFTED_STATUSES,
@@ -48,6 +48,8 @@ from households.models import (
     Town,
     Village,
     VillagerGroup,
+    member_present_q,
+    period_covers_q,
 )
 
 Tally = registry.Tally
@@ -154,7 +156,7 @@ class YearRow:
 
     @property
     def incidence(self) -> registry.Incidence:
-        return registry.Incidence(self.poor.persons, self.population or 0)
+        return registry.incidence_of(self.by_status, self.population)
 
     @property
     def cells(self) -> list[tuple[PovertyStatus, Tally]]:
@@ -182,8 +184,8 @@ def village_status_tallies_on_dates(
         periods = periods.filter(household__village_id__in=village_ids)
     households, persons = {}, {}
     for i, on in enumerate(dates):
-        covers = registry.period_covers_q(on)
-        present = registry.member_present_q(on, prefix="household__members__")
+        covers = period_covers_q(on)
+        present = member_present_q(on, prefix="household__members__")
         households[f"n{i}"] = Count("id", filter=covers)
         persons[f"n{i}"] = Count("household__members", filter=covers & present)
     keys = ("household__village_id", "status")
@@ -236,7 +238,7 @@ def history(*, on: date, village_ids=None, tallies=None) -> list[YearRow]:
 
 def causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]:
     """Registered households on ``on`` by main cause of poverty, most frequent first."""
-    households = Household.objects.filter(registry.registered_q(on))
+    households = Household.objects.registered_on(on)
     if village_ids is not None:
         households = households.filter(village_id__in=village_ids)
     rows = households.order_by().values("main_cause").annotate(n=Count("id"))
@@ -262,23 +264,136 @@ def exit_threshold(year: int) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class VillageRow:
+class VillageFigures:
+    """A village's registry figures on a date: a row of the dashboard and of
+    the town overview (:func:`village_figures`)."""
+
     village: Village
-    by_status: dict[str, Tally]
+    by_status: dict[str, Tally]  # every status, Tally() where none
     registered: Tally
     poor: Tally
-    population: int | None
+    population: int | None  # the registered rural population (户籍人口) of the year
     incidence: registry.Incidence
-    below_threshold: bool | None
-    dibao: Tally
-    measures: object | None  # measures.selectors.VillageMeasureTotals
-    problems: object | None  # rectification.selectors.VillageProblems
-    census: object | None  # census.selectors.VillageCensusProgress
 
     @property
     def cells(self) -> list[tuple[PovertyStatus, Tally]]:
         """(status, tally) of each registered status, in the registry's order."""
         return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
+
+    def figures(self) -> dict:
+        """The fields of :class:`VillageFigures`, to build a page's row from them."""
+        return {f.name: getattr(self, f.name) for f in fields(VillageFigures)}
+
+
+@dataclass(frozen=True)
+class VillagesFigures:
+    """The figures of each village of a scope on a date, and their sums."""
+
+    on: date
+    rows: list[VillageFigures]
+    by_status: dict[str, Tally]  # the rows' summed (empty without rows)
+    registered: Tally
+    poor: Tally
+    population: int  # the population rows' registered persons, summed
+    incidence: registry.Incidence
+
+    @property
+    def counted(self) -> dict[str, Tally]:
+        """The summed tallies of the statuses some household has."""
+        return {s: t for s, t in self.by_status.items() if t.households}
+
+
+def village_figures(*, on: date, scope: Scope, tallies=None) -> VillagesFigures:
+    """Each village's households and persons by status, registered, poor,
+    population and incidence on ``on``, and the scope's totals: the one
+    reading behind the dashboard's villages and the town overview.
+
+    Two queries: the status tallies (:func:`households.selectors.status_tallies`,
+    unless ``tallies``, the same per-(village, status) figures, are given) and
+    the population rows of ``on``'s year.
+    """
+    ids = scope.village_ids
+    if tallies is None:
+        tallies = registry.status_tallies(on=on, village_ids=ids)
+    population = registry.population_for_year(year=on.year, village_ids=ids)
+    rows = []
+    for village in scope.villages:
+        by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
+        pop = population.get(village.pk)
+        rows.append(
+            VillageFigures(
+                village=village,
+                by_status=by_status,
+                registered=registry.sum_tallies(by_status, REGISTERED_STATUSES),
+                poor=registry.sum_tallies(by_status, POOR_STATUSES),
+                population=pop.registered_persons if pop else None,
+                incidence=registry.incidence_of(by_status, pop.registered_persons if pop else 0),
+            )
+        )
+    by_status_total: dict[str, Tally] = defaultdict(Tally)
+    for row in rows:
+        for status, tally in row.by_status.items():
+            by_status_total[status] += tally
+    population_total = sum(p.registered_persons for p in population.values())
+    return VillagesFigures(
+        on=on,
+        rows=rows,
+        by_status=dict(by_status_total),
+        registered=registry.sum_tallies(by_status_total, REGISTERED_STATUSES),
+        poor=registry.sum_tallies(by_status_total, POOR_STATUSES),
+        population=population_total,
+        incidence=registry.incidence_of(by_status_total, population_total),
+    )
+
+
+@dataclass(frozen=True)
+class OverviewRow(VillageFigures):
+    """A village's row of the town overview: its figures and the households
+    failing each criterion of the lifting check."""
+
+    failures: dict  # {criterion: failing registered households}, {} when none
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The town overview (全镇概况): each village's figures and the scope's."""
+
+    rows: list[OverviewRow]
+    figures: VillagesFigures
+    failures: dict  # {criterion: failing registered households}, over the villages
+
+
+def overview(*, on: date, scope: Scope) -> Overview:
+    """The villages' figures (:func:`village_figures`) and the failing criteria of
+    their registered households on ``on``, in three queries."""
+    figures = village_figures(on=on, scope=scope)
+    households = _in_scope(Household.objects.registered_on(on), scope)
+    failures = failure_counts_by_village(households, on=on)
+    rows = [
+        OverviewRow(
+            **row.figures(),
+            failures=failures.get(row.village.pk, {}),
+        )
+        for row in figures.rows
+    ]
+    # The town's failures are the villages' summed (the query above, not again).
+    town_failures: dict = {}
+    for row in rows:
+        for criterion, n in row.failures.items():
+            town_failures[criterion] = town_failures.get(criterion, 0) + n
+    return Overview(rows=rows, figures=figures, failures=town_failures)
+
+
+@dataclass(frozen=True)
+class VillageRow(VillageFigures):
+    """A village's row of the dashboard: its figures, and its measures,
+    problems and census beside them."""
+
+    below_threshold: bool | None
+    dibao: Tally
+    measures: object | None  # measures.selectors.VillageMeasureTotals
+    problems: object | None  # rectification.selectors.VillageProblems
+    census: object | None  # census.selectors.VillageCensusProgress
 
 
 @dataclass(frozen=True)
@@ -332,8 +447,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     # and the town's at every year end (``households.selectors.status_tallies``
     # on each date; tests/reports/test_demo_report.py proves they agree).
     over_dates = village_status_tallies_on_dates(dates=history_dates(on), village_ids=ids)
-    tallies = over_dates[on]
-    population = registry.population_for_year(year=on.year, village_ids=ids)
+    figures = village_figures(on=on, scope=scope, tallies=over_dates[on])
     threshold = exit_threshold(on.year)
     dibao = registry.dibao_tallies_by_village(on=on, village_ids=ids)
     coverage = village_coverage(year=year, village_ids=ids)
@@ -341,36 +455,21 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     census = {row.village.pk: row for row in census_progress(on=on, villages=scope.villages)}
 
     rows = []
-    for village in scope.villages:
-        by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
-        pop = population.get(village.pk)
-        poor = registry.sum_tallies(by_status, POOR_STATUSES)
-        incidence = registry.Incidence(poor.persons, pop.registered_persons if pop else 0)
+    for row in figures.rows:
         below = None
-        if threshold is not None and incidence.percent is not None:
-            below = rules.incidence_below_exit_threshold(incidence.percent, threshold)
+        if threshold is not None and row.incidence.percent is not None:
+            below = rules.incidence_below_exit_threshold(row.incidence.percent, threshold)
+        pk = row.village.pk
         rows.append(
             VillageRow(
-                village=village,
-                by_status=by_status,
-                registered=registry.sum_tallies(by_status, REGISTERED_STATUSES),
-                poor=poor,
-                population=pop.registered_persons if pop else None,
-                incidence=incidence,
+                **row.figures(),
                 below_threshold=below,
-                dibao=dibao.get(village.pk, Tally()),
-                measures=coverage.get(village.pk),
-                problems=problems.get(village.pk),
-                census=census.get(village.pk),
+                dibao=dibao.get(pk, Tally()),
+                measures=coverage.get(pk),
+                problems=problems.get(pk),
+                census=census.get(pk),
             )
         )
-    by_status_total: dict[str, Tally] = defaultdict(Tally)
-    for row in rows:
-        for status, tally in row.by_status.items():
-            by_status_total[status] += tally
-    registered = registry.sum_tallies(by_status_total, REGISTERED_STATUSES)
-    poor = registry.sum_tallies(by_status_total, POOR_STATUSES)
-    population_total = sum(p.registered_persons for p in population.values())
     census_rows = [row.census for row in rows if row.census is not None]
     return Dashboard(
         on=on,
@@ -378,11 +477,11 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         scope=scope,
         threshold=threshold,
         rows=rows,
-        by_status=dict(by_status_total),
-        registered=registered,
-        poor=poor,
-        enjoying=registry.sum_tallies(by_status_total, ENJOYING_POLICY_STATUSES),
-        incidence=registry.Incidence(poor.persons, population_total),
+        by_status=figures.by_status,
+        registered=figures.registered,
+        poor=figures.poor,
+        enjoying=registry.sum_tallies(figures.by_status, ENJOYING_POLICY_STATUSES),
+        incidence=figures.incidence,
         dibao=sum((row.dibao for row in rows), Tally()),
         tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
         students=registry.students_by_level(on=on, village_ids=ids),
@@ -451,17 +550,17 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
     from measures.models import MeasureApplication
     from measures.selectors import live_q
 
-    present = Member.objects.filter(registry.member_present_q(on)).order_by("joined_on", "id")
+    present = Member.objects.present_on(on).order_by("joined_on", "id")
     measures = (
         MeasureApplication.objects.filter(live_q(), programme__year=year)
         .select_related("programme")
         .order_by("programme__category", "programme__name", "id")
     )
-    status = HouseholdStatusPeriod.objects.filter(
-        registry.period_covers_q(on), household=OuterRef("pk")
-    ).values("status")[:1]
+    status = (
+        HouseholdStatusPeriod.objects.covering(on).filter(household=OuterRef("pk")).values("status")
+    )[:1]
     households = (
-        _in_scope(Household.objects.filter(registry.poor_q(on)), scope)
+        _in_scope(Household.objects.poor_on(on), scope)
         .select_related("village", "natural_village", "residence_village")
         .annotate(
             status_on=Subquery(status),
@@ -481,7 +580,7 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
     result = []
     for h in with_income(households, year=on.year):
         members = h.present_members
-        head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+        head = next((m for m in members if m.is_head_on(on)), members[0] if members else None)
         result.append(
             NotLiftedHousehold(
                 household=h,
@@ -652,7 +751,6 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
             "resident_persons",
         )
     }
-    poor = registry.sum_tallies(tallies, POOR_STATUSES)
     problems = problems_in_scope(scope)
     rounds = rounds_summary(
         on=on, problems=problems, rounds=InspectionRound.objects.filter(year=year)
@@ -678,7 +776,7 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         by_status=tallies,
         registered=registry.sum_tallies(tallies, REGISTERED_STATUSES),
         enjoying=registry.sum_tallies(tallies, ENJOYING_POLICY_STATUSES),
-        incidence=registry.Incidence(poor.persons, population["registered_persons"]),
+        incidence=registry.incidence_of(tallies, population["registered_persons"]),
         threshold=exit_threshold(on.year),
         dibao=registry.dibao_tally(on=on, village_ids=ids),
         tekun_persons=registry.tekun_persons(on=on, village_ids=ids),

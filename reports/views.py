@@ -1,4 +1,5 @@
-"""The leaders' dashboard and the work report. Read-only pages (GET and HEAD only).
+"""The leaders' dashboard, the work report and the town overview. The
+dashboard and the report are read-only pages (GET and HEAD only).
 
 Who sees what (:func:`report_scope`):
 
@@ -29,9 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from households import params
+from households import params, rules
 from households import selectors as registry
+from households.choices import REGISTERED_STATUSES, PovertyStatus
 from households.models import VILLAGE_ORDER, Village
+from households.scope import sees_whole_registry, villages_visible_to
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -156,3 +159,36 @@ def report_docx_download(request):
         True, f"{work_report.title}_{on:%Y%m%d}.docx"
     )
     return response
+
+
+def overview(request):
+    """The town overview (全镇概况): the villages the user sees, their figures on
+    a date (the dashboard's, :func:`reports.selectors.village_figures`) and
+    their households failing each criterion. Kept for REPORTS_CACHE_SECONDS
+    like the dashboard's (a county's are many seconds to count); ``?refresh=1``
+    recounts."""
+    on = registry.as_of_from(request)
+    user = request.user
+    villages = villages_visible_to(user).distinct().order_by(*VILLAGE_ORDER)
+    scope = selectors.Scope(tuple(villages), whole_town=sees_whole_registry(user))
+    computed = caching.overview(on=on, scope=scope, refresh=wants_refresh(request))
+    figures = computed.value.figures
+    return render(
+        request,
+        "reports/overview.html",
+        {
+            "on": on,
+            "rows": computed.value.rows,
+            "town_failures": computed.value.failures,
+            "town_by_status": {
+                s: figures.by_status.get(s, selectors.Tally()) for s in PovertyStatus.values
+            },
+            "town": figures.counted,
+            "town_registered": figures.registered,
+            "town_incidence": figures.incidence,
+            "computed": computed,
+            "query": urlencode({"on": on.isoformat()}),
+            "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
+            "criteria": list(rules.Criterion),
+        },
+    )

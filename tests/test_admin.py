@@ -198,7 +198,7 @@ def data(settings, tmp_path):
     profile = UserProfile.objects.create(user=user)
     profile.villages.add(village)
     IdNumberReveal.objects.create(user=user, member=spouse)
-    LedgerImport.objects.create(
+    ledger = LedgerImport.objects.create(
         uploaded_by=user,
         file_name="学田地村台账.xlsx",
         sha256="0" * 64,
@@ -208,6 +208,10 @@ def data(settings, tmp_path):
     # Login records (django-axes): a failed attempt; the audit trail fills itself.
     AccessAttempt.objects.create(username="cadre", ip_address="10.0.0.8", failures_since_start=1)
     AccessFailureLog.objects.create(username="cadre", ip_address="10.0.0.8")
+    # A background task (the import's preview), as the upload of a large file queues it.
+    from households.ledger.tasks import preview_ledger_import
+
+    preview_ledger_import.enqueue(ledger.pk)
 
     return {"town": town, "village": village, "group": group, "household": household}
 
@@ -235,6 +239,8 @@ READ_ONLY = {
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
+    # The worker writes the background tasks.
+    "django_tasks_database.dbtaskresult",
 }
 
 

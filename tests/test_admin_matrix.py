@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from households import roles
 from households.demo.build import ensure_demo_users
+from households.ledger.tasks import preview_ledger_import
 from households.models import Household, UserProfile, Village
 from tests.test_admin import add_household, data, id_number  # noqa: F401
 
@@ -80,6 +81,9 @@ LEVELS = {
     # (an account that leaves is deactivated); reads the roles.
     "auth.user": ["-", "-", "a", "-", "f"],
     "auth.group": ["-", "-", "v", "-", "f"],
+    # The background tasks: the system administrator reads them; nobody adds,
+    # changes or deletes one (the worker does).
+    "django_tasks_database.dbtaskresult": ["-", "-", "v", "-", "v"],
 }
 
 #: Models the admin imports into, per staff role: never a model whose rows move
@@ -223,6 +227,7 @@ def accounts(data):  # noqa: F811
     User.objects.filter(pk=staffcadre.pk).update(is_staff=True)
     User.objects.create_superuser("superuser", password=PASSWORD)
     AccessLog.objects.create(username="cadre", ip_address="10.0.0.8")
+    preview_ledger_import.enqueue(1)  # a background task
     # The demo cadre sees the fixture's village.
     User.objects.get(username="cadre").profile.villages.set([own])
     return {username: User.objects.filter(username=username).first() for username in ROLES}

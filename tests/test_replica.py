@@ -45,6 +45,12 @@ def test_accounts_sessions_and_permissions_always_come_from_the_primary(router, 
     assert router.db_for_read(Session) == "default"
 
 
+def test_the_background_tasks_always_come_from_the_primary(router, replica_request):
+    from django_tasks_db.models import DBTaskResult
+
+    assert router.db_for_read(DBTaskResult) == "default"
+
+
 def test_a_read_inside_a_transaction_comes_from_the_primary(router, replica_request):
     with transaction.atomic():
         assert router.db_for_read(Household) == "default"

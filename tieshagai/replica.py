@@ -6,8 +6,9 @@ dashboard, the work report, the town overview, census progress, the exports
 Everything else reads and writes the primary (``default``):
 
 - a request to any other page, and any request that is not GET or HEAD;
-- accounts, sessions, permissions, login attempts and the cache
-  (``PRIMARY_APPS``): a login or a role change is seen at once;
+- accounts, sessions, permissions, login attempts, the cache and the
+  background tasks (``PRIMARY_APPS``): a login or a role change is seen at
+  once, and a task's state is the worker's, never a replica's lagging copy;
 - anything read inside a transaction (a read that decides a write);
 - for ``REPLICA_PIN_SECONDS`` after a user changed something (any POST that
   did not fail), that user's every page: what they just changed is never read
@@ -32,7 +33,9 @@ PRIMARY = "default"
 #: The browser's mark of a recent write: the time until which it reads the primary.
 PIN_COOKIE = "tsg_primary_until"
 #: Read from the primary always: who the user is, what they may do, the cache.
-PRIMARY_APPS = frozenset({"auth", "sessions", "contenttypes", "admin", "axes", "django_cache"})
+PRIMARY_APPS = frozenset(
+    {"auth", "sessions", "contenttypes", "admin", "axes", "django_cache", "django_tasks_database"}
+)
 #: The pages (URL names) whose reads may come from the replica.
 DEFAULT_REPLICA_VIEWS = frozenset(
     {

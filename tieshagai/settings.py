@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     # Login lockout (django-axes), Content-Security-Policy (django-csp).
     "tieshagai.apps.AxesConfig",  # django-axes, named in Chinese
     "csp",
+    # Background work: Django's task framework (django-tasks) and its
+    # database backend, whose worker is `manage.py db_worker` (docs/tasks.md).
+    "django_tasks",
+    "tieshagai.apps.TasksDatabaseConfig",  # django-tasks-db, named in Chinese
     # Password age and the administrators' roles; the audit trail. Before the
     # domain apps: their permissions exist when households' post_migrate
     # (roles.sync_roles) gives them to the administrators' groups.
@@ -383,8 +387,15 @@ elif CACHE_BACKEND == "locmem":
 else:
     raise ImproperlyConfigured(f"CACHE_BACKEND must be database or locmem, not {CACHE_BACKEND!r}")
 
+# Background tasks: kept in the database (the table of django-tasks-db, on the
+# primary), run by `manage.py db_worker` (started by `make run`; in production
+# deploy/tieshagai-worker.service). docs/tasks.md says why this library.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # Village ledger (台账) import. Files above LEDGER_SYNC_ROWS rows are queued
-# for the worker (`manage.py ledger_worker`); smaller ones are previewed at once.
+# as background tasks (households.ledger.tasks); smaller ones are previewed at
+# once. A running import whose heartbeat is older than LEDGER_STALE_MINUTES
+# lost its worker and is queued again, at most LEDGER_MAX_ATTEMPTS runs in all.
 LEDGER_MAX_BYTES = envint("LEDGER_MAX_BYTES", 20 * 1024 * 1024)
 LEDGER_MAX_ROWS = envint("LEDGER_MAX_ROWS", 200_000)
 LEDGER_SYNC_ROWS = envint("LEDGER_SYNC_ROWS", 3_000)

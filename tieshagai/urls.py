@@ -7,7 +7,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
+from households import urls as households_urls
 from households.views import home
+from reports.views import overview
 
 
 class FaviconView(RedirectView):
@@ -48,7 +50,16 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("", home, name="home"),
-    path("", include("households.urls")),
+    # The town overview is a reports page under its first name, households:overview.
+    path(
+        "",
+        include(
+            (
+                [path("overview/", overview, name="overview"), *households_urls.urlpatterns],
+                households_urls.app_name,
+            )
+        ),
+    ),
     path("ledger/", include("households.ledger.urls")),
     path("measures/", include("measures.urls")),
     path("rectification/", include("rectification.urls")),

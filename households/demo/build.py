@@ -36,6 +36,7 @@ from simple_history.utils import bulk_create_with_history
 from census.models import CensusStaff, GroupMember, WorkingGroup
 from households import roles, rules
 from households.choices import (
+    ENJOYING_POLICY_STATUSES,
     DisabilityKind,
     EducationLevel,
     Health,
@@ -871,11 +872,7 @@ class DemoBuilder:
                 PovertyStatus.STABLE,
             ):
                 continue
-            size = sum(
-                1
-                for m in plan.members
-                if m.joined_on <= assessed and (m.left_on is None or m.left_on > assessed)
-            )
+            size = sum(1 for m in plan.members if m.row.present_on(assessed))
             net = plan.per_capita * size
             incomes.append(
                 HouseholdIncome(
@@ -936,7 +933,7 @@ class DemoBuilder:
             for plan in self.plans
             if plan.status in (PovertyStatus.NOT_LIFTED, PovertyStatus.LIFTED, PovertyStatus.STABLE)
         ]
-        enjoying = [plan for plan in registered if plan.status != PovertyStatus.STABLE]
+        enjoying = [plan for plan in registered if plan.status in ENJOYING_POLICY_STATUSES]
         lifted = [plan for plan in registered if plan.status == PovertyStatus.LIFTED]
         seeded = [plan for plan in registered if plan.seed]
 
@@ -979,7 +976,7 @@ class DemoBuilder:
         # 基本医疗: every person of a household enjoying policies on the as-of date.
         for plan in enjoying:
             for m in plan.members:
-                if m.joined_on > self.as_of or (m.left_on and m.left_on <= self.as_of):
+                if not m.row.present_on(self.as_of):
                     continue
                 child = (
                     rules.age_on(m.birth_date, self.as_of) < 18

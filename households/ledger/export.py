@@ -38,7 +38,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from households import rules, xlsx_layout
-from households.choices import LIFTED_STATUSES, PovertyStatus, Relation, Sex
+from households.choices import LIFTED_STATUSES, PovertyStatus, Sex
 from households.ledger import columns as cols
 from households.ledger.columns import COLUMNS, Column
 from households.models import (
@@ -48,7 +48,6 @@ from households.models import (
     HouseholdStatusPeriod,
     Member,
 )
-from households.selectors import registered_q
 from households.xlsx import neutralise
 
 LEDGER_SHEET = "花名册"
@@ -286,16 +285,12 @@ class _HouseholdFacts:
     per_capita: Decimal | None
 
 
-def _present(member: Member, on: date) -> bool:
-    return member.joined_on <= on and (member.left_on is None or member.left_on > on)
-
-
 def _export_queryset(households_queryset: QuerySet, on: date, *, periods: bool) -> QuerySet:
     members = Member.objects.order_by("joined_on", "id")
     incomes = HouseholdIncome.objects.filter(year=on.year)
     queryset = (
         Household.objects.filter(pk__in=households_queryset.order_by().values("pk"))
-        .filter(registered_q(on))
+        .registered_on(on)
         .select_related("village__town__county", "group")
         .with_status_on(on)
         .prefetch_related(
@@ -326,15 +321,15 @@ def _households(households_queryset: QuerySet, on: date, *, periods: bool = Fals
     queryset = _export_queryset(households_queryset, on, periods=periods)
     for household in queryset.iterator(chunk_size=CHUNK_SIZE):
         everyone = household.all_members
-        present = [m for m in everyone if _present(m, on)]
-        head = next((m for m in present if m.relation == Relation.HEAD), None)
+        present = [m for m in everyone if m.present_on(on)]
+        head = next((m for m in present if m.is_head_on(on)), None)
         if head is not None:
             present.remove(head)
             present.insert(0, head)
         income = household.year_incomes[0] if household.year_incomes else None
         per_capita = None
         if income is not None:
-            size = sum(1 for m in everyone if _present(m, income.assessed_on))
+            size = sum(1 for m in everyone if m.present_on(income.assessed_on))
             per_capita = rules.per_capita_income(income.net_income, size)
         yield _HouseholdFacts(
             household=household,

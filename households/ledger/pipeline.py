@@ -1345,9 +1345,7 @@ class _Planner:
         masks = [self.unmatched_masks[r.line] for r in unread if r.line in self.unmatched_masks]
         for member in self.members.get(existing.pk, []):
             # Only members on the date: not those who left, nor those joining later.
-            if member.left_on is not None and member.left_on <= self.on:
-                continue
-            if member.joined_on > self.on:
+            if not member.present_on(self.on):
                 continue
             if member.id_number in in_file or member.name in names:
                 continue

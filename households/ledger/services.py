@@ -167,9 +167,9 @@ def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport
 
     The record is ``uploaded`` when the file is small enough to be previewed
     within the request (the caller then calls :func:`ledger_preview`), else
-    ``queued`` for the worker. ``village``: the village the file is of (its
-    households belong to it when the file has no 行政村 column); it must be
-    one the user may import.
+    ``queued`` for a background task (:mod:`households.ledger.tasks`).
+    ``village``: the village the file is of (its households belong to it when
+    the file has no 行政村 column); it must be one the user may import.
     """
     if not user.has_perm("households.import_ledger"):
         raise PermissionDenied(LEDGER_ERROR_PERMISSION)
@@ -208,11 +208,15 @@ def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport
         scope_villages=scope_villages,
         village=village,
     )
-    if rows > sync_rows():
+    background = rows > sync_rows()
+    if background:
         record.status = Status.QUEUED
         record.phase = str(PHASE_QUEUED)
     record.file.save("ledger.xlsx", ContentFile(data), save=False)
-    record.save()
+    with transaction.atomic():
+        record.save()
+        if background:
+            _tasks().enqueue(record)  # committed with the record, or not at all
     logger.info(
         "ledger upload #%s user=%s size=%s sha256=%s rows~%s",
         record.pk,
@@ -221,7 +225,16 @@ def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport
         record.sha256,
         rows,
     )
+    if background:
+        _tasks().requeue_stale()
     return record
+
+
+def _tasks():
+    # The background tasks run this module's functions: imported when used.
+    from households.ledger import tasks
+
+    return tasks
 
 
 def _refused_record(file, user, village, *, size: int, message) -> LedgerImport:
@@ -422,20 +435,24 @@ def _check_may_apply(record: LedgerImport, user) -> None:
 
 def _claim_for_apply(record: LedgerImport, user, *, background: bool) -> None:
     """previewed → applying, as one conditional UPDATE: of two requests
-    confirming the same import (a form posted twice), exactly one gets it."""
-    claimed = LedgerImport.objects.filter(pk=record.pk, status=Status.PREVIEWED).update(
-        status=Status.APPLYING,
-        applied_by=user,
-        phase=str(PHASE_APPLY_QUEUED if background else PHASE_WRITING),
-        progress=0,
-        # A queued apply has no heartbeat until the worker takes it.
-        heartbeat_at=None if background else timezone.now(),
-        # Attempts at writing it: the preview's own runs do not count against
-        # the worker's limit (a queued apply has had none yet).
-        attempts=0 if background else 1,
-        error_message="",
-    )
-    record.refresh_from_db()
+    confirming the same import (a form posted twice), exactly one gets it.
+    ``background``: the write is queued as a task, in the same transaction."""
+    with transaction.atomic():
+        claimed = LedgerImport.objects.filter(pk=record.pk, status=Status.PREVIEWED).update(
+            status=Status.APPLYING,
+            applied_by=user,
+            phase=str(PHASE_APPLY_QUEUED if background else PHASE_WRITING),
+            progress=0,
+            # A queued apply has no heartbeat until a worker takes it.
+            heartbeat_at=None if background else timezone.now(),
+            # Attempts at writing it: the preview's own runs do not count against
+            # the limit (a queued apply has had none yet).
+            attempts=0 if background else 1,
+            error_message="",
+        )
+        record.refresh_from_db()
+        if claimed and background:
+            _tasks().enqueue(record)
     if not claimed:
         _check_may_apply(record, user)  # says why
         raise ValidationError(LEDGER_ERROR_NOT_PREVIEWED, code="not_previewed")
@@ -458,17 +475,18 @@ def ledger_apply(*, ledger_import: LedgerImport, user) -> LedgerImport:
 
 
 def ledger_queue_apply(*, ledger_import: LedgerImport, user) -> LedgerImport:
-    """Confirm a (large) previewed import for the worker to write."""
+    """Confirm a (large) previewed import for a background task to write."""
     record = ledger_import
     _check_may_apply(record, user)
     _claim_for_apply(record, user, background=True)
+    _tasks().requeue_stale()
     return record
 
 
 def ledger_run_apply(
     *, ledger_import: LedgerImport, parsed: ParsedLedger | None = None, compare: bool = True
 ) -> LedgerImport:
-    """Write an import in status ``applying`` (claimed by a request or the worker).
+    """Write an import in status ``applying`` (claimed by a request or a task).
 
     ``compare=False`` (the script path) writes the plan without comparing it
     with an earlier preview: the plan made under the locks *is* the preview.
@@ -490,7 +508,7 @@ def ledger_run_apply(
     expected = record.fingerprint if compare else None
     try:
         with _gc_paused(), transaction.atomic():
-            # A second runner of the same job (a worker re-running a job
+            # A second runner of the same job (a task re-running a job
             # thought dead) waits here, then finds it done.
             locked = LedgerImport.objects.select_for_update().get(pk=record.pk)
             if locked.status != Status.APPLYING:

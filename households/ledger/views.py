@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from households.ledger import services
+from households.ledger import services, tasks
 from households.ledger.annotate import error_workbook
 from households.ledger.models import LedgerImport, LedgerImportStatus
 from households.models import Village
@@ -111,6 +111,7 @@ def ledger_list(request):
                 else:
                     messages.success(request, _("文件较大,已转入后台处理;本页会自动刷新显示进度。"))
                 return redirect("ledger:detail", pk=record.pk)
+    tasks.requeue_stale()
     imports = LedgerImport.objects.visible_to(request.user).select_related("uploaded_by")
     page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
     villages = list(importable_villages(request.user)[:2])
@@ -134,6 +135,12 @@ def ledger_list(request):
 @permission_required(PERMISSION, raise_exception=True)
 def ledger_detail(request, pk):
     record = visible_import(request, pk)
+    # While someone watches a running import, a lost worker's job is queued
+    # again (or failed after its last attempt) once its heartbeat is stale
+    # (the page reloads itself).
+    if record.is_running:
+        tasks.requeue_stale()
+        record.refresh_from_db()
     preview = record.preview or {}
     response = render(
         request,

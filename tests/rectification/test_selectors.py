@@ -10,7 +10,6 @@ from rectification.models import InspectionRound, Problem, ProblemStatus
 from rectification.selectors import (
     ProblemCounts,
     VillageProblems,
-    is_overdue,
     open_problems_by_village,
     overdue_problems,
     problem_counts,
@@ -61,8 +60,8 @@ def test_the_two_open_problems_are_overdue_after_the_deadlines():
     assert problem_counts(on=AFTER_DEADLINES) == ProblemCounts(43, 41, 2, 2)
     overdue = list(overdue_problems(on=AFTER_DEADLINES))
     assert len(overdue) == 2
-    assert all(is_overdue(p, AFTER_DEADLINES) for p in overdue)
-    assert not any(is_overdue(p, AFTER_DEADLINES) for p in Problem.objects.filter(status="done"))
+    assert all(p.is_overdue_on(AFTER_DEADLINES) for p in overdue)
+    assert not any(p.is_overdue_on(AFTER_DEADLINES) for p in Problem.objects.filter(status="done"))
 
 
 def test_the_deadline_day_itself_is_not_overdue():
@@ -97,7 +96,7 @@ def test_village_counts_agree_with_the_per_problem_rule():
         problems = Problem.objects.filter(villages=pk)
         assert counts == VillageProblems(
             open=sum(p.status != ProblemStatus.DONE for p in problems),
-            overdue=sum(is_overdue(p, AFTER_DEADLINES) for p in problems),
+            overdue=sum(p.is_overdue_on(AFTER_DEADLINES) for p in problems),
         )
 
 

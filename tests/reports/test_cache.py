@@ -366,3 +366,24 @@ def test_the_database_cache_keeps_one_copy_that_every_worker_reads(
     second = client_for("admin").get(DASHBOARD)
     assert figures(second) == figures(first)
     assert len(computations["dashboard"]) == 1
+
+
+# --------------------------------------------------------------------------
+# The town overview
+# --------------------------------------------------------------------------
+
+
+def test_the_overview_is_kept_under_the_versioned_key_of_its_scope_and_date(town, client_for):
+    own, on = town["household"].village, date(2020, 5, 31)
+    overview = reverse("households:overview")
+    client_for("leader").get(overview, {"on": on.isoformat()})
+    town_key = caching.cache_key("overview", on=on, year=2020, scope=selectors.town_scope())
+    assert town_key == f"reports:{caching.KEY_VERSION}:overview:town:2020-05-31:2020"
+    assert cache.get(town_key).value.figures.registered.households == 2
+    client_for("cadre").get(overview, {"on": on.isoformat()})
+    village_key = caching.cache_key(
+        "overview", on=on, year=2020, scope=selectors.villages_scope([own])
+    )
+    kept = cache.get(village_key).value
+    assert [row.village for row in kept.rows] == [own]
+    assert kept.figures.registered.households == 1
