@@ -179,14 +179,20 @@ class CategoryTotals:
     funds: Decimal
 
 
-def category_totals(*, year: int) -> list[CategoryTotals]:
+def category_totals(*, year: int, village_ids=None) -> list[CategoryTotals]:
     """Per category of the programmes of ``year``, in the order of ``Category``; one query.
 
     Categories without a programme that year are absent; a category whose
     programmes have no application yet has zeros. Cancelled applications
-    never count.
+    never count. ``village_ids``: only the applications of those villages'
+    households (``None``: every village).
     """
     live = live_q("applications__")
+    completed = Q(applications__status=ApplicationStatus.COMPLETED)
+    if village_ids is not None:
+        in_villages = Q(applications__household__village_id__in=village_ids)
+        live &= in_villages
+        completed &= in_villages
     rows = (
         Programme.objects.filter(year=year)
         .order_by()
@@ -195,9 +201,7 @@ def category_totals(*, year: int) -> list[CategoryTotals]:
             n_households=Count("applications__household", filter=live, distinct=True),
             n_persons=Count("applications__member", filter=live, distinct=True),
             n_applications=Count("applications", filter=live),
-            n_completed=Count(
-                "applications", filter=Q(applications__status=ApplicationStatus.COMPLETED)
-            ),
+            n_completed=Count("applications", filter=completed),
             funds=Sum("applications__amount", filter=live),
         )
     )
