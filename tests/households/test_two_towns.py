@@ -216,3 +216,48 @@ def test_town_a_administrator_sees_no_household_of_town_b(two_towns):
     visible = set(households_visible_to(admin_a).values_list("pk", flat=True))
     assert two_towns["household"].pk in visible
     assert two_towns["household_b"].pk not in visible
+
+
+def test_a_countys_dashboard_has_its_towns_as_rows_each_equal_to_the_towns_own(two_towns):
+    from django.urls import reverse
+
+    from reports import selectors
+
+    county_b = two_towns["town_b"].county
+    other = Town.objects.create(county=county_b, name="丙镇", code="150928101000")
+    village = other.villages.create(name="丙村", number=1)
+    make_household(village, "周丙户")
+    make_household(village, "吴丙户")
+    client = _client(two_towns["users"]["countyleader_b"])
+    response = client.get(reverse("reports:dashboard"), {"on": "2020-05-31"})
+    assert response.status_code == 200
+    dashboard = response.context["d"]
+    rows = {row.town.name: row for row in dashboard.towns}
+    assert list(rows) == ["乙镇", "丙镇"]
+    assert "测试镇" not in response.content.decode()
+    for town in (two_towns["town_b"], other):
+        own = client.get(reverse("reports:dashboard"), {"on": "2020-05-31", "town": town.pk})
+        assert own.status_code == 200
+        figures = own.context["d"]
+        assert figures.towns == []  # one town: its villages as rows
+        assert rows[town.name].registered == figures.registered
+        assert rows[town.name].by_status == figures.by_status
+        assert rows[town.name].incidence == figures.incidence
+    assert dashboard.registered.households == 3
+    # The county's figures are its towns' summed, and the live count of the county.
+    live = selectors.dashboard(
+        on=dashboard.on,
+        year=dashboard.year,
+        scope=selectors.towns_scope(
+            list(
+                selectors.Village.objects.filter(town__county=county_b)
+                .select_related("town__county")
+                .order_by(*selectors.VILLAGE_ORDER)
+            )
+        ),
+    )
+    assert live.registered == dashboard.registered
+    # A town outside the county is not found.
+    town_a = User.objects.get(username="admin").profile.towns.get()
+    refused = client.get(reverse("reports:dashboard"), {"town": town_a.pk})
+    assert refused.status_code == 404
