@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import SESSION_KEY, password_expired, remember_in_session
+from households.scope import reads_registry
 
 #: URL names a user with an expired password may still open.
 ALLOWED = {"password_change", "password_change_done", "logout", "login", "healthz"}
@@ -110,7 +111,7 @@ class RegistryReadersOnlyMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None  # LoginRequiredMiddleware sends them to the login page
-        if not user.has_perm("households.view_household"):
+        if not reads_registry(user):
             raise PermissionDenied(ERROR_NOT_A_REGISTRY_USER)
         return None
 

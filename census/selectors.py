@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
 from census import quality, rules
 from census.models import CensusStaff, CheckStatus, GroupMember, HouseholdCheck, WorkingGroup
 from census.rules import RuleCode
+from households import scope
 from households.choices import LIFTED_STATUSES, REGISTERED_STATUSES, Relation
 from households.models import (
     BY_VILLAGE_ORDER,
@@ -28,6 +29,7 @@ from households.models import (
     Household,
     Member,
     Village,
+    head_subquery,
 )
 from households.selectors import (
     household_check,
@@ -206,26 +208,21 @@ def census_progress_total(rows: Iterable[CensusProgressTotal]) -> CensusProgress
 
 
 def census_villages(user):
-    """The villages whose census work ``user`` sees: the whole town with
-    ``households.view_all_households``, otherwise the villages of their profile
-    (an enumerator's assigned villages)."""
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.all()
-    return Village.objects.filter(user_profiles__user=user)
+    """The villages whose census work ``user`` sees: the whole town for a user
+    who sees the whole registry, otherwise the villages of their profile (an
+    enumerator's assigned villages): ``scope.own_villages``."""
+    return scope.own_villages(user)
 
 
 def census_households(user):
     """The households ``user`` may see in the census pages.
 
-    Always within ``Household.objects.visible_to(user)``; without the whole
+    Always within ``scope.households_visible_to(user)``; without the whole
     town, only the households of the user's own villages (a household they
     see as its responsible person in another village is no census work of
-    theirs).
+    theirs): ``scope.households_of_own_villages``.
     """
-    households = Household.objects.visible_to(user)
-    if user.has_perm("households.view_all_households"):
-        return households
-    return households.filter(village__in=census_villages(user).values("pk"))
+    return scope.households_of_own_villages(user)
 
 
 # --------------------------------------------------------------------------
@@ -298,14 +295,6 @@ def organisation(*, villages: Iterable[Village] | None = None) -> Organisation:
 # --------------------------------------------------------------------------
 
 
-def _head_name(household: str = "pk"):
-    """The head's name, as a subquery on ``household`` (the household's key)."""
-    head = Member.objects.filter(household=OuterRef(household), relation=Relation.HEAD).order_by(
-        "left_on", "pk"
-    )
-    return Subquery(head.values("name")[:1])
-
-
 def status_filter_q(status: str) -> Q:
     """Households whose check is in ``status`` (``pending``: no check submitted yet)."""
     if status == CheckStatus.PENDING:
@@ -322,7 +311,7 @@ def village_households(*, households, on: date, status: str = "", rule: str = ""
     queryset = (
         quality.annotate_rules(households.filter(registered_q(on)), on=on)
         .select_related("group", "census_check__submitted_by", "census_check__reviewed_by")
-        .annotate(head_name=_head_name())
+        .with_head()
     )
     if status:
         queryset = queryset.filter(status_filter_q(status))
@@ -517,7 +506,7 @@ def review_queue(*, households, village: Village | None = None):
             status=CheckStatus.CHECKED, household__in=households.values("pk")
         )
         .select_related("household__village", "household__group", "submitted_by", "enumerator")
-        .annotate(head_name=_head_name("household"))
+        .annotate(head_name=head_subquery(household="household"))
         .order_by(F("submitted_at").asc(nulls_first=True), "checked_on", "pk")
     )
 
@@ -541,7 +530,7 @@ def base_table_households(*, households, on: date):
             "census_check__enumerator",
             "census_check__reviewer",
         )
-        .annotate(head_name=_head_name())
+        .with_head()
     )
     return queryset.order_by(*BY_VILLAGE_ORDER, "number")
 

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from census import rules
 from census.models import CensusStaff, CheckStatus, HouseholdCheck
+from households.concurrency import ConcurrentEditError, claim_version
 from households.models import Household
 
 CONCURRENT_CHECK_ERROR = _(
@@ -31,8 +31,8 @@ CONCURRENT_CHECK_ERROR = _(
 )
 
 
-class ConcurrentCheckError(ValidationError):
-    """The check changed since the user loaded the page."""
+class ConcurrentCheckError(ConcurrentEditError):
+    """The check changed since the user loaded the page (``households.concurrency``)."""
 
     def __init__(self):
         super().__init__(CONCURRENT_CHECK_ERROR, code="concurrent_check")
@@ -43,19 +43,9 @@ def _staff(user, role) -> CensusStaff | None:
     return CensusStaff.objects.filter(user=user, role=role).first() if user else None
 
 
-def _claim(check: HouseholdCheck, expected_version: int) -> None:
-    """Bump the check's version if it is still ``expected_version`` (else refuse)."""
-    claimed = HouseholdCheck.objects.filter(pk=check.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise ConcurrentCheckError()
-    check.version = expected_version + 1
-
-
 def _locked_check(household: Household) -> HouseholdCheck | None:
     # The row lock makes a concurrent action on PostgreSQL wait for this one
-    # and then see its version; the conditional UPDATE of _claim is what
+    # and then see its version; the conditional UPDATE of claim_version is what
     # guarantees it on every backend.
     return HouseholdCheck.objects.select_for_update().filter(household=household).first()
 
@@ -119,7 +109,7 @@ def household_check_submit(
                 # Another submission created the household's check first.
                 raise ConcurrentCheckError() from None
         else:
-            _claim(check, expected_version)
+            claim_version(check, expected_version, ConcurrentCheckError)
             check.full_clean()
             check.save()
     return check
@@ -160,7 +150,7 @@ def _review(*, household: Household, action, note: str, expected_version: int, u
         current.reviewed_on = timezone.localdate()
         current.reviewed_by = user
         current.reviewer = _staff(user, CensusStaff.Role.REVIEWER)
-        _claim(current, expected_version)
+        claim_version(current, expected_version, ConcurrentCheckError)
         current.full_clean()
         current.save()
     return current

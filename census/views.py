@@ -4,7 +4,7 @@ call a selector or a service, render.
 Access: every page needs ``census.view_householdcheck`` (census staff, the
 town administrator and leaders; 403 otherwise). Scope: villages and
 households come from ``census.selectors.census_villages`` /
-``census_households`` (within ``Household.objects.visible_to``), so an
+``census_households`` (within ``households.scope``), so an
 enumerator asking for a household or village outside their assigned villages
 gets 404. Acting needs ``census.check_household`` (submit) or
 ``census.review_household`` (approve, send back); leaders and the other role
@@ -36,7 +36,8 @@ from census.forms import ChecklistForm, ReviewForm
 from census.models import CheckStatus
 from households.choices import REGISTERED_STATUSES, PovertyStatus
 from households.models import VILLAGE_ORDER, Village
-from households.selectors import as_of_from, status_on
+from households.params import as_of_from
+from households.selectors import status_on
 
 logger = logging.getLogger(__name__)
 

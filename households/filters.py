@@ -50,7 +50,7 @@ def id_number_search_q(value: str, *, reveal: bool) -> Q:
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    """Filters for ``Household.objects.visible_to(user)``; the queryset given is already scoped.
+    """Filters for ``scope.households_visible_to(user)``; the queryset given is already scoped.
 
     ``on`` (the as-of date) is passed in by the view and used by the status
     and check filters.

@@ -448,34 +448,15 @@ def enjoying_policy_q(on) -> Q:
 # --------------------------------------------------------------------------
 
 
-def _scope_of(user) -> tuple[list[int], list[int]]:
-    """The ids of ``user``'s profile villages and of the households assigned to them.
-
-    One query, read once per user object (a request's user lives as long as
-    the request).
+def head_subquery(field: str = "name", household: str = "pk"):
+    """The ``field`` of the household's head, as a subquery on ``household``
+    (the household's key in the outer query: ``"household"`` from a measure
+    or a check). Two heads (one has left): the first by leaving date, then id.
     """
-    cached = getattr(user, "_household_scope", None)
-    if cached is not None:
-        return cached
-    through = UserProfile.villages.through
-    assignment = Household.assignments.rel.related_model
-    villages = (
-        through.objects.filter(userprofile__user=user)
-        .annotate(kind=models.Value(0))
-        .values_list("kind", "village_id")
-        .order_by()
-    )
-    assigned = (
-        assignment.objects.filter(person__user=user, ended_on__isnull=True)
-        .annotate(kind=models.Value(1))
-        .values_list("kind", "household_id")
-        .order_by()
-    )
-    village_ids, household_ids = [], []
-    for kind, pk in villages.union(assigned, all=True):
-        (household_ids if kind else village_ids).append(pk)
-    user._household_scope = (village_ids, household_ids)
-    return village_ids, household_ids
+    heads = Member.objects.filter(
+        household=models.OuterRef(household), relation=Relation.HEAD
+    ).order_by("left_on", "pk")
+    return models.Subquery(heads.values(field)[:1])
 
 
 def towns_of_profile(user):
@@ -489,27 +470,11 @@ def towns_of_profile(user):
 
 
 class HouseholdQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The households ``user`` may see: the one scoping rule of every view.
-
-        With ``households.view_all_households``, every village of the towns
-        the user's profile names and of the towns of the counties it names
-        (a superuser: every household); otherwise the villages of the user's
-        profile, and the households the user is the assistance responsible
-        person of.
-        """
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.has_perm("households.view_all_households"):
-            return self.filter(village__town_id__in=towns_of_profile(user))
-        # The user's villages and assigned households are read first (one
-        # small query), so that the households are then found through the
-        # indexes on village and id, not by joining every household of the
-        # registry to the profiles and the assignments.
-        village_ids, household_ids = _scope_of(user)
-        return self.filter(Q(village_id__in=village_ids) | Q(pk__in=household_ids))
+    def with_head(self, *fields: str):
+        """Annotate ``head_<field>`` with the head's ``fields`` (``head_name`` by default)."""
+        return self.annotate(
+            **{f"head_{field}": head_subquery(field) for field in fields or ("name",)}
+        )
 
     def with_status_on(self, on: date):
         """Annotate ``status_on`` with the status in force on the given date."""
@@ -1118,8 +1083,8 @@ class UserProfile(models.Model):
     """A user's village scope. What a user may *do* comes from their groups.
 
     A village cadre, census enumerator or census reviewer sees the villages
-    listed here; users with ``view_all_households`` (administrators,
-    leaders) see the whole town; an assistance responsible person also sees
+    listed here; users who see the whole registry (administrators, leaders:
+    ``households.scope``) see the whole town; an assistance responsible person also sees
     the households assigned to them.
     """
 

@@ -1,4 +1,5 @@
-"""What a page reads from its query string: the as-of date, the year.
+"""What every page shares: what it reads from its query string (the as-of
+date, the year, an id) and the edit page (:func:`form_page`).
 
 A value typed or pasted into a URL is never trusted: a date or a year outside
 the range the registry can mean (2000–2100) is brought into it with a Chinese
@@ -13,8 +14,11 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from households.forms import save_or_report
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 DATE_MIN, DATE_MAX = date(YEAR_MIN, 1, 1), date(YEAR_MAX, 12, 31)
@@ -60,8 +64,11 @@ def as_of_from(request) -> date:
     return used
 
 
-def year_from(request, default: int) -> int:
-    """``?year=YYYY`` (2000–2100), else ``default`` (with a message if one was given)."""
+def year_from(request, default: int | None = None) -> int:
+    """``?year=YYYY`` (2000–2100), else ``default`` (with a message if one was
+    given); no ``default``: the year of the page's as-of date."""
+    if default is None:
+        default = as_of_from(request).year
     value = request.GET.get("year", "").strip()
     if not value:
         return default
@@ -91,3 +98,22 @@ def id_from(request, name: str) -> int | None:
 def valid_year(year: int) -> bool:
     """Whether a year in a URL path is one the registry can hold."""
     return YEAR_MIN <= year <= YEAR_MAX
+
+
+def form_page(
+    request, form, *, template, title, save, success, back, context=None, to_result=False
+):
+    """An edit page: on a valid POST run ``save(form)`` (a service call), say
+    ``success`` and go back to ``back`` (to the URL ``save`` returns, with
+    ``to_result``); otherwise show the form with every error on it.
+
+    The template gets ``form``, ``title``, ``back`` and ``context``.
+    """
+    if request.method == "POST" and form.is_valid():
+        result = {}
+        if save_or_report(form, lambda: result.setdefault("value", save(form))):
+            messages.success(request, success)
+            return redirect(result["value"] if to_result else back)
+    return render(
+        request, template, {"form": form, "title": title, "back": back, **(context or {})}
+    )

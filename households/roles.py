@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from households.scope import VIEW_ALL
+
 DOMAIN_APPS = ("households", "measures", "rectification", "census")
 
 TOWN_ADMIN = "镇扶贫办管理员"
@@ -121,8 +123,8 @@ ROLE_PERMISSIONS = {
         "measures.add_measureapplication",
         "measures.change_measureapplication",
     ],
-    LEADER: ["households.view_all_households", "households.export_households"],
-    COUNTY_LEADER: ["households.view_all_households", "households.export_households"],
+    LEADER: [VIEW_ALL, "households.export_households"],
+    COUNTY_LEADER: [VIEW_ALL, "households.export_households"],
     # Check the households of their villages; export the census base table.
     ENUMERATOR: [
         *VIEW_HOUSEHOLD_RECORDS,
@@ -133,7 +135,7 @@ ROLE_PERMISSIONS = {
     # Approve or send back the checks of the whole town.
     REVIEWER: [
         *VIEW_HOUSEHOLD_RECORDS,
-        "households.view_all_households",
+        VIEW_ALL,
         *VIEW_CENSUS,
         "census.review_household",
         "census.export_census_table",

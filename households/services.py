@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from households import concurrency
 from households.choices import (
     LIFTED_STATUSES,
     POOR_STATUSES,
@@ -75,7 +76,7 @@ def household_change_status(
         # the same open period.
         Household.objects.select_for_update().filter(pk=household.pk).first()
         if expected_version is not None:
-            _claim_version(household, expected_version)
+            concurrency.claim_version(household, expected_version, ConcurrentEditError)
         current = household.status_periods.filter(valid_to__isnull=True).first()
         if current is None:
             raise ValidationError(STATUS_ERROR_NOT_REGISTERED)
@@ -138,7 +139,7 @@ def household_status_undo(
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()
         if expected_version is not None:
-            _claim_version(household, expected_version)
+            concurrency.claim_version(household, expected_version, ConcurrentEditError)
         periods = list(household.status_periods.order_by("-valid_from")[:2])
         if len(periods) < 2 or periods[0].valid_to is not None:
             raise ValidationError(STATUS_ERROR_NOTHING_TO_UNDO)
@@ -176,26 +177,11 @@ CONCURRENT_EDIT_ERROR = _(
 )
 
 
-class ConcurrentEditError(ValidationError):
-    """The household changed since the editor loaded it."""
+class ConcurrentEditError(concurrency.ConcurrentEditError):
+    """The household changed since the editor loaded it (``households.concurrency``)."""
 
     def __init__(self):
-        super().__init__(CONCURRENT_EDIT_ERROR, code="concurrent_edit")
-
-
-def _claim_version(household: Household, expected_version: int) -> None:
-    """Bump the household's version if it is still ``expected_version``.
-
-    One conditional UPDATE: of two editors who loaded the same version,
-    exactly one succeeds; the other gets ``ConcurrentEditError`` and the
-    caller's transaction rolls back, so nothing of theirs is half-saved.
-    """
-    claimed = Household.objects.filter(pk=household.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise ConcurrentEditError()
-    household.version = expected_version + 1
+        super().__init__(CONCURRENT_EDIT_ERROR)
 
 
 def household_version_bump(*, household_ids) -> int:
@@ -214,7 +200,7 @@ def household_version_bump(*, household_ids) -> int:
 def household_update(*, household: Household, expected_version: int, data: dict, user=None):
     """Save changed household fields (already validated by a form)."""
     with transaction.atomic():
-        _claim_version(household, expected_version)
+        concurrency.claim_version(household, expected_version, ConcurrentEditError)
         for name, value in data.items():
             setattr(household, name, value)
         household.full_clean()
@@ -225,7 +211,7 @@ def household_update(*, household: Household, expected_version: int, data: dict,
 def member_save(*, member: Member, expected_version: int, user=None) -> Member:
     """Add or change a member of a household."""
     with transaction.atomic():
-        _claim_version(member.household, expected_version)
+        concurrency.claim_version(member.household, expected_version, ConcurrentEditError)
         member.full_clean()
         member.save()
     return member
@@ -251,7 +237,7 @@ def member_leave(
     """
     _refuse_future("left_on", left_on, MEMBER_ERROR_LEAVE_IN_FUTURE)
     with transaction.atomic():
-        _claim_version(member.household, expected_version)
+        concurrency.claim_version(member.household, expected_version, ConcurrentEditError)
         if member.left_on:
             raise ValidationError(MEMBER_ERROR_ALREADY_LEFT.format(date=member.left_on))
         member.left_on = left_on
@@ -302,7 +288,7 @@ def member_membership_correct(
         before = (member.joined_on, member.join_reason, member.left_on, member.leave_reason)
         if before == (joined_on, join_reason, left_on, leave_reason):
             raise ValidationError(CORRECTION_ERROR_UNCHANGED)
-        _claim_version(member.household, expected_version)
+        concurrency.claim_version(member.household, expected_version, ConcurrentEditError)
         if (
             member.leave_reason == LeaveReason.DEATH
             and member.deceased_on == member.left_on
@@ -324,7 +310,7 @@ def member_membership_correct(
 
 def income_save(*, income: HouseholdIncome, expected_version: int, user=None) -> HouseholdIncome:
     with transaction.atomic():
-        _claim_version(income.household, expected_version)
+        concurrency.claim_version(income.household, expected_version, ConcurrentEditError)
         income.full_clean()
         income.save()
     return income
@@ -334,7 +320,7 @@ def guarantee_record(
     *, assessment: GuaranteeAssessment, expected_version: int, user=None
 ) -> GuaranteeAssessment:
     with transaction.atomic():
-        _claim_version(assessment.household, expected_version)
+        concurrency.claim_version(assessment.household, expected_version, ConcurrentEditError)
         assessment.full_clean()
         assessment.save()
     return assessment

@@ -1,7 +1,7 @@
 """Pages of the household registry. Thin: load through the scoping function,
 call a selector or a service, render.
 
-Scoping: every household comes from ``Household.objects.visible_to(user)``,
+Scoping: every household comes from ``households.scope``,
 so a household of another village is simply not found (404). Editing also
 needs the change permission (403 for read-only roles such as leaders).
 """
@@ -12,11 +12,10 @@ import logging
 from datetime import date
 from functools import lru_cache
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,7 +42,6 @@ from households.forms import (
     MemberLeaveForm,
     StatusForm,
     StatusUndoForm,
-    save_or_report,
 )
 from households.models import (
     BY_VILLAGE_ORDER,
@@ -52,8 +50,13 @@ from households.models import (
     Household,
     HouseholdIncome,
     Member,
-    Village,
     VillagerGroup,
+)
+from households.scope import (
+    filter_visible,
+    households_visible_to,
+    sees_whole_registry,
+    villages_visible_to,
 )
 from households.xlsx import write_workbook
 
@@ -81,7 +84,7 @@ SORTS = {
 
 def visible_household(request, pk) -> Household:
     """The household, if the user may see it; 404 otherwise, whoever asks."""
-    queryset = Household.objects.visible_to(request.user).select_related(
+    queryset = households_visible_to(request.user).select_related(
         "village__town", "group", "natural_village", "residence_village"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -95,14 +98,6 @@ def editable_household(request, pk, permission="households.change_household") ->
     return household
 
 
-def visible_villages(user):
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.all()
-    return Village.objects.filter(
-        pk__in=Household.objects.visible_to(user).values("village_id")
-    ) | Village.objects.filter(user_profiles__user=user)
-
-
 @lru_cache(maxsize=32)
 def _rows_on(on: date):
     """Every household with what a row shows on ``on``: built once per date and process.
@@ -112,13 +107,10 @@ def _rows_on(on: date):
     the date. This queryset is never evaluated itself: each request filters
     a copy of it (``QuerySet`` methods return new querysets).
     """
-    head = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
-        "left_on", "id"
-    )
     queryset = (
         Household.objects.select_related("village", "group")
         .with_status_on(on)
-        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .with_head()
         .annotate(size_on=selectors.members_present_count(on))
     )
     return with_income(queryset, year=on.year)
@@ -127,7 +119,7 @@ def _rows_on(on: date):
 def household_rows(user, on: date):
     """The list's queryset: scoped, with everything a row shows, for one query."""
     # .all(): a copy, so the shared queryset is never evaluated (nor cached) itself.
-    return _rows_on(on).all().visible_to(user)
+    return filter_visible(_rows_on(on).all(), user)
 
 
 def annotate_failures(queryset, *, on: date):
@@ -166,7 +158,7 @@ def home(request):
 def _filtered(request, on, *, failures: bool = True):
     """The list's filters bound to the request; ``failures=False`` leaves out the
     ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
-    villages = visible_villages(request.user).distinct().order_by(*VILLAGE_ORDER)
+    villages = villages_visible_to(request.user).distinct().order_by(*VILLAGE_ORDER)
     queryset = household_rows(request.user, on)
     if failures:
         queryset = annotate_failures(queryset, on=on)
@@ -176,7 +168,7 @@ def _filtered(request, on, *, failures: bool = True):
         queryset=queryset,
         on=on,
         villages=villages,
-        whole_registry=request.user.has_perm("households.view_all_households"),
+        whole_registry=sees_whole_registry(request.user),
         reveal=request.user.has_perm("households.reveal_id_number"),
     )
     if "village" in filterset.errors:
@@ -218,7 +210,7 @@ def household_list(request):
             "query_without_sort": query_without_sort.urlencode(),
             "can_export": request.user.has_perm("households.export_households"),
             "village_groups": village_groups(filterset.filters["village"].queryset),
-            "whole_registry": request.user.has_perm("households.view_all_households"),
+            "whole_registry": sees_whole_registry(request.user),
         },
     )
 
@@ -242,10 +234,7 @@ def household_export(request):
     on = selectors.as_of_from(request)
     filterset = _filtered(request, on)
     queryset = filterset.qs.order_by(*BY_VILLAGE_ORDER, "number")
-    head_ids = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
-        "left_on", "id"
-    )
-    queryset = queryset.annotate(head_id_number=Subquery(head_ids.values("id_number")[:1]))
+    queryset = queryset.with_head("id_number")
     headers = [
         _("户编号"),
         _("行政村"),
@@ -354,20 +343,16 @@ def reveal_id_number(request, pk, member_pk):
 
 
 def form_page(request, household, form, *, title, save, success):
-    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
-    back to the household; otherwise show the form with every error on it."""
-    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
-        messages.success(request, success)
-        return redirect(detail_url(household, request))
-    return render(
+    """An edit page of the household (``params.form_page``): back to the household."""
+    return params.form_page(
         request,
-        "households/form.html",
-        {
-            "household": household,
-            "form": form,
-            "title": title,
-            "back": detail_url(household, request),
-        },
+        form,
+        template="households/form.html",
+        title=title,
+        save=save,
+        success=success,
+        back=detail_url(household, request),
+        context={"household": household},
     )
 
 

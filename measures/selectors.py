@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from households.models import BY_VILLAGE_ORDER, Household, Member, Village
+from households.scope import filter_visible, households_visible_to, sees_every_town
 from measures import rules
 from measures.choices import (
     LIVE_STATUSES,
@@ -275,10 +276,8 @@ def village_coverage(*, year: int, village_ids=None) -> dict[int, VillageMeasure
 
 
 def applications_visible_to(user):
-    """The applications of the households ``user`` may see (``Household.objects.visible_to``)."""
-    return MeasureApplication.objects.filter(
-        household__in=Household.objects.visible_to(user).values("pk")
-    )
+    """The applications of the households ``user`` may see (``households.scope``)."""
+    return filter_visible(MeasureApplication.objects.all(), user, via="household")
 
 
 def programme_totals_for(*, year: int, user) -> list[ProgrammeTotals]:
@@ -287,9 +286,9 @@ def programme_totals_for(*, year: int, user) -> list[ProgrammeTotals]:
     Users who see the whole town get the town's totals; a village cadre gets
     those of their village, a responsible person those of their households.
     """
-    if user.has_perm("households.view_all_households"):
+    if sees_every_town(user):
         return programme_totals(year=year)
-    return programme_totals(year=year, households=Household.objects.visible_to(user))
+    return programme_totals(year=year, households=households_visible_to(user))
 
 
 # --------------------------------------------------------------------------

@@ -15,13 +15,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from households.concurrency import ConcurrentEditError, claim_version  # noqa: F401 (re-exported)
 from households.models import Household, Member
 from households.selectors import household_size_on
 from measures import rules
@@ -31,10 +31,6 @@ from measures.selectors import ApplyPlan, apply_plan, live_q
 
 BATCH_SIZE = 1000
 
-CONCURRENT_EDIT_ERROR = _(
-    "该记录在您打开编辑页面后已被他人修改并保存。为避免覆盖对方的修改,本次保存未生效;"
-    "请刷新页面查看最新内容后再修改。"
-)
 APPLY_ERROR_CHANGED = _(
     "预览之后数据已有变化(现在将新增{now}条,预览时为{expected}条),本次未保存;请核对新的预览后再确认。"
 )
@@ -50,23 +46,6 @@ APPLICATION_ERROR_DUPLICATE_HOUSEHOLD = _("该户已有这一项目的措施(未
 APPLICATION_ERROR_OTHER_VILLAGE = _("该项目只在{village}实施")
 APPLICATION_ERROR_CANCELLED = _("已取消的措施不能修改")
 APPLICATION_ERROR_NO_MEMBERS = _("该户在{date}没有在册成员,不能按人计算")
-
-
-class ConcurrentEditError(ValidationError):
-    """The record changed since the editor loaded it."""
-
-    def __init__(self):
-        super().__init__(CONCURRENT_EDIT_ERROR, code="concurrent_edit")
-
-
-def _claim_version(model, obj, expected_version: int) -> None:
-    """Bump ``obj``'s version if it is still ``expected_version`` (one conditional UPDATE)."""
-    claimed = model.objects.filter(pk=obj.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise ConcurrentEditError()
-    obj.version = expected_version + 1
 
 
 def _as_validation_error(exc: rules.RuleViolation) -> ValidationError:
@@ -130,7 +109,7 @@ def programme_update(
     longer mean what they meant.
     """
     with transaction.atomic():
-        _claim_version(Programme, programme, expected_version)
+        claim_version(programme, expected_version)
         before = (programme.target, programme.unit)
         for name in PROGRAMME_FIELDS:
             if name in data:
@@ -428,7 +407,7 @@ def application_update(
     differs from the standard needs a reason (``MeasureApplication.clean``).
     """
     with transaction.atomic():
-        _claim_version(MeasureApplication, application, expected_version)
+        claim_version(application, expected_version)
         if application.status == ApplicationStatus.CANCELLED:
             raise ValidationError(APPLICATION_ERROR_CANCELLED)
         data = dict(data)
@@ -463,7 +442,7 @@ def application_change_status(
     """
     with transaction.atomic():
         current = MeasureApplication.objects.select_for_update().get(pk=application.pk)
-        _claim_version(MeasureApplication, current, expected_version)
+        claim_version(current, expected_version)
         try:
             change = rules.transition(
                 old=current.status,

@@ -6,7 +6,7 @@ Who may do what (``households/roles.py``):
 * town administrator: everything — programmes and their standards, applying
   them to any household, updating any measure;
 * village cadre: applies programmes to, and updates the measures of, the
-  households they see (their village; ``Household.objects.visible_to``);
+  households they see (their village; ``households.scope``);
   a household or measure of another village is not found (404); programmes
   are read only (403 on their edit pages);
 * leader, census enumerator and reviewer: read only (403 on every write);
@@ -22,7 +22,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,10 +30,23 @@ from django.utils.translation import gettext as _
 
 from households import params
 from households.check_queries import with_income
-from households.choices import Relation, RenovationKind
+from households.choices import RenovationKind
 from households.forms import save_or_report
-from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, Member, Village
-from households.selectors import as_of_from, default_as_of, member_present_q
+from households.models import (
+    BY_VILLAGE_ORDER,
+    VILLAGE_ORDER,
+    Household,
+    Village,
+    head_subquery,
+)
+from households.params import as_of_from, default_as_of, year_from
+from households.scope import (
+    households_visible_to,
+    sees_every_town,
+    sees_whole_registry,
+    villages_visible_to,
+)
+from households.selectors import member_present_q
 from measures import selectors, services
 from measures.choices import ApplicationStatus, Category, Target
 from measures.filters import ApplyHouseholdFilter, members_q
@@ -67,14 +79,9 @@ def require(request, permission) -> None:
         raise PermissionDenied(READ_ONLY)
 
 
-def year_from(request) -> int:
-    """``?year=`` (2000–2100), else the year of the as-of date."""
-    return params.year_from(request, as_of_from(request).year)
-
-
 def visible_household(request, pk) -> Household:
     """The household, if the user may see it; 404 otherwise."""
-    queryset = Household.objects.visible_to(request.user).select_related("village")
+    queryset = households_visible_to(request.user).select_related("village")
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -87,12 +94,9 @@ def visible_application(request, pk) -> MeasureApplication:
 
 
 def visible_villages(user):
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by(*VILLAGE_ORDER)
-    ids = Household.objects.visible_to(user).values("village_id")
-    return Village.objects.filter(pk__in=ids).order_by(*VILLAGE_ORDER) | Village.objects.filter(
-        user_profiles__user=user
-    ).order_by("name")
+    if sees_whole_registry(user):
+        return villages_visible_to(user).order_by(*VILLAGE_ORDER)
+    return villages_visible_to(user).order_by("name")
 
 
 def safe_next(request, default: str) -> str:
@@ -112,15 +116,16 @@ def household_url(household, request) -> str:
 
 
 def form_page(request, form, *, title, save, success, back, context=None):
-    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
-    back; otherwise show the form with every error on it."""
-    if request.method == "POST" and form.is_valid() and save_or_report(form, lambda: save(form)):
-        messages.success(request, success)
-        return redirect(back)
-    return render(
+    """An edit page of the measures (``params.form_page``)."""
+    return params.form_page(
         request,
-        "measures/form.html",
-        {"form": form, "title": title, "back": back, **(context or {})},
+        form,
+        template="measures/form.html",
+        title=title,
+        save=save,
+        success=success,
+        back=back,
+        context=context,
     )
 
 
@@ -148,7 +153,7 @@ def programme_list(request):
             "year": year,
             "years": years,
             "groups": [(labels.get(c, c), rows) for c, rows in groups.items() if rows],
-            "scoped": not request.user.has_perm("households.view_all_households"),
+            "scoped": not sees_whole_registry(request.user),
             "can_add": request.user.has_perm(ADD_PROGRAMME),
             "can_apply": request.user.has_perm(ADD_MEASURE),
         },
@@ -160,8 +165,8 @@ def programme_detail(request, pk):
     programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
     user = request.user
     scope = None
-    if not user.has_perm("households.view_all_households"):
-        scope = Household.objects.visible_to(user)
+    if not sees_every_town(user):
+        scope = households_visible_to(user)
     by_village = selectors.programme_village_totals(programme=programme, households=scope)
     applications = selectors.applications_visible_to(user).filter(programme=programme)
     status = request.GET.get("status", "")
@@ -172,12 +177,9 @@ def programme_detail(request, pk):
         # An id that names no village shows no measure, not all of them.
         village_id = params.id_from(request, "village")
         applications = applications.filter(household__village_id=village_id or 0)
-    head = Member.objects.filter(household=OuterRef("household"), relation="head").order_by(
-        "left_on", "id"
-    )
     applications = (
         applications.select_related("household__village", "member", "responsible")
-        .annotate(head_name=Subquery(head.values("name")[:1]))
+        .annotate(head_name=head_subquery(household="household"))
         .order_by("household__village__name", "household__number", "member__name", "pk")
     )
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -298,7 +300,7 @@ def programme_apply(request, pk):
     if apply_form.is_bound and apply_form.is_valid():
         on = apply_form.cleaned_data["on"]
     villages = visible_villages(user).distinct()
-    households = with_income(Household.objects.visible_to(user), year=on.year)
+    households = with_income(households_visible_to(user), year=on.year)
     filterset = ApplyHouseholdFilter(
         request.GET if previewing else {"status": "enjoying"},
         queryset=households,
@@ -389,16 +391,9 @@ def _target_rows(request, plan, excluded: list[int]) -> dict:
         .values_list("pk", flat=True)
     )
     page = Paginator(ordered, TARGET_PAGE_SIZE).get_page(request.GET.get("tpage"))
-    head = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by(
-        "left_on", "pk"
-    )
 
     def shown(ids):
-        return (
-            Household.objects.filter(pk__in=ids)
-            .select_related("village", "group")
-            .annotate(head_name=Subquery(head.values("name")[:1]))
-        )
+        return Household.objects.filter(pk__in=ids).select_related("village", "group").with_head()
 
     def url(exclude):
         query = request.GET.copy()
@@ -548,10 +543,13 @@ def summary(request):
     """Town totals of a year per category and per village (the dashboard's selectors)."""
     from reports.selectors import sum_coverage
 
-    if not request.user.has_perm("households.view_all_households"):
+    if not sees_whole_registry(request.user):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
-    coverage = selectors.village_coverage(year=year)
+    ids = None
+    if not sees_every_town(request.user):
+        ids = list(villages_visible_to(request.user).values_list("pk", flat=True))
+    coverage = selectors.village_coverage(year=year, village_ids=ids)
     villages = Village.objects.filter(pk__in=coverage).order_by(*VILLAGE_ORDER)
     return render(
         request,

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from households import scope
 from households.models import Household, Village
 from rectification.filetypes import ALLOWED_EXTENSIONS, check_evidence_file
 
@@ -102,17 +103,22 @@ class ProblemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The problems ``user`` may see: the one scoping rule of every page.
 
-        The whole town with ``households.view_all_households`` (administrator,
-        leaders, reviewers); otherwise the problems concerning the villages of
-        the user's profile, and the problems the user is responsible for.
+        The whole town for a user who sees the whole registry (administrator,
+        leaders, reviewers: ``households.scope``); otherwise the problems
+        concerning the villages of the user's profile, and the problems the
+        user is responsible for.
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if user.has_perm("households.view_all_households"):
+        if scope.sees_every_town(user):
             return self
-        scope = Q(villages__user_profiles__user=user) | Q(responsible_user=user)
+        if scope.sees_whole_registry(user):
+            concerning = Q(villages__town_id__in=scope.towns_of_profile(user))
+        else:
+            concerning = scope.in_profile_villages_q(user, via="villages")
+        concerning |= Q(responsible_user=user)
         # An IN subquery keeps one row per problem however many paths lead to it.
-        return self.filter(pk__in=Problem.objects.filter(scope).values("pk"))
+        return self.filter(pk__in=Problem.objects.filter(concerning).values("pk"))
 
     def found_by(self, on: date):
         """Problems already found on the given date (:func:`found_q`)."""

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households import concurrency
 from households.models import Household, Village
 from rectification.filetypes import (
     ERROR_NO_FILE,
@@ -59,11 +60,11 @@ ERROR_EVIDENCE_REMOVE_CLOSED = _("该问题已销号,不能删除其佐证材料
 ERROR_VILLAGES_REQUIRED = _("请选择涉及的村,或填写涉及户")
 
 
-class ConcurrentEditError(ValidationError):
-    """The problem changed since the editor loaded it."""
+class ConcurrentEditError(concurrency.ConcurrentEditError):
+    """The problem changed since the editor loaded it (``households.concurrency``)."""
 
     def __init__(self):
-        super().__init__(ERROR_CONCURRENT, code="concurrent_edit")
+        super().__init__(ERROR_CONCURRENT)
 
 
 def _locked(problem: Problem) -> Problem:
@@ -151,8 +152,7 @@ def problem_update(
         raise ValidationError({"villages": ERROR_VILLAGES_REQUIRED})
     with transaction.atomic():
         locked = _locked(problem)
-        if locked.version != expected_version:
-            raise ConcurrentEditError()
+        concurrency.check_version(locked, expected_version, ConcurrentEditError)
         for name, value in data.items():
             setattr(locked, name, value)
         locked.full_clean()

@@ -25,9 +25,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.forms import save_or_report
-from households.models import VILLAGE_ORDER, Household, Village
-from households.selectors import as_of_from
+from households import params
+from households.models import VILLAGE_ORDER
+from households.params import as_of_from
+from households.scope import households_visible_to, own_villages, sees_whole_registry
 from rectification import selectors, services
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of, megabytes
 from rectification.filters import ProblemFilter
@@ -91,9 +92,7 @@ def problem_for(request, pk, permission) -> Problem:
 
 def scoped_villages(user):
     """The villages the user may filter by: all of them, or those of their profile."""
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by(*VILLAGE_ORDER)
-    return Village.objects.filter(user_profiles__user=user).order_by(*VILLAGE_ORDER)
+    return own_villages(user).order_by(*VILLAGE_ORDER)
 
 
 def posted(request):
@@ -108,23 +107,18 @@ def problem_url(problem, request=None) -> str:
 
 
 def form_page(request, form, *, title, save, success, back, problem=None, multipart=False):
-    """An edit page: on a valid POST run ``save(form)`` (a service call) and go
-    to the page it returns; otherwise show the form with every error on it."""
-    if request.method == "POST" and form.is_valid():
-        result = {}
-        if save_or_report(form, lambda: result.setdefault("url", save(form))):
-            messages.success(request, success)
-            return redirect(result["url"])
-    return render(
+    """An edit page of rectification (``params.form_page``): ``save`` returns
+    the page to go to."""
+    return params.form_page(
         request,
-        "rectification/form.html",
-        {
-            "form": form,
-            "title": title,
-            "back": back,
-            "problem": problem,
-            "multipart": multipart,
-        },
+        form,
+        template="rectification/form.html",
+        title=title,
+        save=save,
+        success=success,
+        back=back,
+        context={"problem": problem, "multipart": multipart},
+        to_result=True,
     )
 
 
@@ -150,7 +144,7 @@ def round_list(request):
             "counts": selectors.problem_counts(on=on, problems=problems),
             "rounds": selectors.rounds_summary(on=on, problems=problems),
             "can_manage": request.user.has_perm("rectification.add_inspectionround"),
-            "whole_town": request.user.has_perm("households.view_all_households"),
+            "whole_town": sees_whole_registry(request.user),
         },
     )
 
@@ -241,7 +235,7 @@ def problem_detail(request, pk):
     evidence, history = selectors.problem_page(problem=problem)
     user = request.user
     households = list(
-        Household.objects.visible_to(user)
+        households_visible_to(user)
         .filter(problems=problem)
         .select_related("village")
         .order_by("number")

@@ -3,8 +3,8 @@ dashboard and the report are read-only pages (GET and HEAD only).
 
 Who sees what (:func:`report_scope`):
 
-* users who see the whole town (``households.view_all_households``: the
-  town administrator, leaders, census reviewers) get the town's version, or
+* users who see the whole town (``households.scope.sees_whole_registry``:
+  the town administrator, leaders, census reviewers) get the town's version, or
   one village's version with ``?village=<id>``;
 * village cadres (who manage the households of the villages of their
   profile: ``households.change_household``) get their villages' version;
@@ -33,8 +33,13 @@ from django.views.decorators.http import require_safe
 from households import params, rules
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.models import VILLAGE_ORDER, Village
-from households.scope import sees_every_town, sees_whole_registry, villages_visible_to
+from households.models import VILLAGE_ORDER
+from households.scope import (
+    profile_villages,
+    sees_every_town,
+    sees_whole_registry,
+    villages_visible_to,
+)
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -74,11 +79,7 @@ def report_scope(request) -> selectors.Scope:
         return selectors.towns_scope(villages, whole_system=whole_system)
     villages = []
     if user.has_perm("households.change_household"):
-        villages = list(
-            Village.objects.filter(user_profiles__user=user)
-            .select_related("town")
-            .order_by(*VILLAGE_ORDER)
-        )
+        villages = list(profile_villages(user).select_related("town").order_by(*VILLAGE_ORDER))
     if not villages:
         raise PermissionDenied(NOT_FOR_YOU)
     if wanted:
@@ -86,11 +87,6 @@ def report_scope(request) -> selectors.Scope:
         if not villages:
             raise Http404(_("没有这个村,或不在您的管辖范围内"))
     return selectors.villages_scope(villages)
-
-
-def year_from(request, on: date) -> int:
-    """The measures' year: ``?year=YYYY`` (2000–2100), else the as-of date's year."""
-    return params.year_from(request, on.year)
 
 
 def wants_refresh(request) -> bool:
@@ -112,7 +108,7 @@ def _scope_choices(request, scope) -> dict:
     option."""
     user = request.user
     if not sees_whole_registry(user):
-        villages = Village.objects.filter(user_profiles__user=user).order_by(*VILLAGE_ORDER)
+        villages = profile_villages(user).order_by(*VILLAGE_ORDER)
         return {"village_choices": [(v.pk, v.name) for v in villages], "town_choices": []}
     rows = list(
         villages_visible_to(user)
@@ -133,7 +129,7 @@ def _scope_choices(request, scope) -> dict:
 @require_safe
 def dashboard(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.dashboard(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     data = computed.value
@@ -159,7 +155,7 @@ def dashboard(request):
 @require_safe
 def report(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value
@@ -182,7 +178,7 @@ def report(request):
 @require_safe
 def report_docx_download(request):
     on = registry.as_of_from(request)
-    year = year_from(request, on)
+    year = params.year_from(request, on.year)
     scope = report_scope(request)
     computed = caching.work_report(on=on, year=year, scope=scope, refresh=wants_refresh(request))
     work_report = computed.value

@@ -2,7 +2,7 @@
 and the national registry's layout.
 
 Thin views. Login is required by the middleware. The households come from
-``Household.objects.visible_to(user)``, so an export never holds a household
+``households.scope``, so an export never holds a household
 the user could not open; a ``village`` outside the user's scope is not found
 (404), like its households. Exports of people's data need
 ``households.export_households`` (403 otherwise). ID numbers are masked
@@ -32,8 +32,8 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from households import selectors
 from households.ledger import export
-from households.models import Household, Village
-from households.views import visible_villages
+from households.models import Village
+from households.scope import households_visible_to, villages_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _village(request) -> Village | None:
         pk = int(value)
     except ValueError:
         raise Http404(ERROR_NO_VILLAGE) from None
-    village = visible_villages(request.user).filter(pk=pk).select_related("town").first()
+    village = villages_visible_to(request.user).filter(pk=pk).select_related("town").first()
     if village is None:
         raise Http404(ERROR_NO_VILLAGE)
     return village
@@ -81,7 +81,7 @@ def _export(request, kind: str, build):
     village = _village(request)
     reveal = _reveal(request)
     on = selectors.as_of_from(request)
-    households = Household.objects.visible_to(request.user)
+    households = households_visible_to(request.user)
     if village is not None:
         households = households.filter(village=village)
     result = build(households, on, reveal, village)

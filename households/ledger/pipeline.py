@@ -91,7 +91,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from households import rules
+from households import rules, scope
 from households.choices import (
     LIFTED_STATUSES,
     REGISTERED_STATUSES,
@@ -738,15 +738,11 @@ class _Planner:
 
     def load_scope(self) -> None:
         user = self.user
-        self.all_villages = user.has_perm("households.view_all_households")
-        own = list(Village.objects.filter(user_profiles__user=user))
+        self.all_villages = scope.sees_whole_registry(user)
+        own = list(scope.own_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
-        villages = (
-            Village.objects.all()
-            if self.all_villages
-            else Village.objects.filter(town_id__in=towns)
-        )
+        villages = Village.objects.filter(town_id__in=towns)
         self.villages_by_name: dict[str, list[Village]] = defaultdict(list)
         for village in villages:
             self.villages_by_name[village.name].append(village)

@@ -38,6 +38,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from households import scope
 from households.ledger.copy import copy_create_with_history
 from households.ledger.models import LedgerImport, LedgerImportStatus
 from households.ledger.pipeline import ImportPlan, among, chunked, ledger_plan
@@ -116,9 +117,7 @@ def may_manage(user, ledger_import: LedgerImport) -> bool:
     """The uploader, or a town administrator, may confirm or cancel an import."""
     if not user.has_perm("households.import_ledger"):
         return False
-    return ledger_import.uploaded_by_id == user.pk or user.has_perm(
-        "households.view_all_households"
-    )
+    return ledger_import.uploaded_by_id == user.pk or scope.sees_whole_registry(user)
 
 
 # --------------------------------------------------------------------------
@@ -158,8 +157,8 @@ def estimate_rows(data: bytes) -> int:
 
 
 def _scope(user) -> tuple[bool, list[str]]:
-    names = sorted(Village.objects.filter(user_profiles__user=user).values_list("name", flat=True))
-    return user.has_perm("households.view_all_households"), names
+    names = sorted(scope.profile_villages(user).values_list("name", flat=True))
+    return scope.sees_whole_registry(user), names
 
 
 def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport:
@@ -173,10 +172,7 @@ def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport
     """
     if not user.has_perm("households.import_ledger"):
         raise PermissionDenied(LEDGER_ERROR_PERMISSION)
-    if village is not None and not (
-        user.has_perm("households.view_all_households")
-        or Village.objects.filter(pk=village.pk, user_profiles__user=user).exists()
-    ):
+    if village is not None and not scope.own_villages(user).filter(pk=village.pk).exists():
         raise PermissionDenied(LEDGER_ERROR_VILLAGE)
     limit = max_bytes()
     size = file.size

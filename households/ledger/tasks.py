@@ -170,13 +170,17 @@ def schedule_sweep() -> None:
         sweep_lost_imports.using(run_after=timezone.now() + stale_after()).enqueue()
 
 
-def _pending(record: LedgerImport) -> bool:
-    """Whether a task for this import is waiting for a worker or running."""
-    return DBTaskResult.objects.filter(
+def _with_pending_task(records: list[LedgerImport]) -> set[int]:
+    """The primary keys, among these imports', that have a task waiting for a
+    worker or running (one query)."""
+    if not records:
+        return set()
+    pending = DBTaskResult.objects.filter(
         task_path__in=TASK_PATHS,
-        args_kwargs__args__0=record.pk,
+        args_kwargs__args__0__in=[record.pk for record in records],
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).exists()
+    )
+    return {int(pk) for pk in pending.values_list("args_kwargs__args__0", flat=True)}
 
 
 def _mark_lost(record: LedgerImport) -> None:
@@ -240,7 +244,9 @@ def requeue_stale(now=None) -> int:
     queued = 0
     for record in lost.order_by("uploaded_at", "pk"):
         queued += _requeue(record)
-    for record in waiting.order_by("uploaded_at", "pk"):
-        if not _pending(record):
+    waiting = list(waiting.order_by("uploaded_at", "pk"))
+    pending = _with_pending_task(waiting)
+    for record in waiting:
+        if record.pk not in pending:
             queued += _requeue(record)
     return queued

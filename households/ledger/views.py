@@ -27,6 +27,7 @@ from households.ledger import services, tasks
 from households.ledger.annotate import error_workbook
 from households.ledger.models import LedgerImport, LedgerImportStatus
 from households.models import Village
+from households.scope import own_villages, sees_whole_registry
 
 PERMISSION = "households.import_ledger"
 PAGE_SIZE = 30
@@ -57,7 +58,7 @@ class UploadForm(forms.Form):
         field = self.fields["village"]
         field.queryset = villages
         self.own = None
-        if not user.has_perm("households.view_all_households"):
+        if not sees_whole_registry(user):
             # A cadre imports their own village: preselected, the only choice.
             field.empty_label = None
             own = list(villages[:2])
@@ -72,9 +73,7 @@ class UploadForm(forms.Form):
 def importable_villages(user):
     """The villages whose ledger ``user`` may import: all for a town
     administrator, else their own."""
-    if user.has_perm("households.view_all_households"):
-        return Village.objects.order_by("name")
-    return Village.objects.filter(user_profiles__user=user).order_by("name")
+    return own_villages(user).order_by("name")
 
 
 def visible_import(request, pk) -> LedgerImport:

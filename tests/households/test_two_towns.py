@@ -74,9 +74,9 @@ def two_towns(town):
         user = User.objects.create_user(username, password=PASSWORD)
         user.groups.add(Group.objects.get(name=role))
         profile = UserProfile.objects.create(user=user)
-        {"town": profile.towns, "village": profile.villages, "county": profile.counties}[
-            scope
-        ].add({"town": town_b, "village": village_b, "county": county_b}[scope])
+        {"town": profile.towns, "village": profile.villages, "county": profile.counties}[scope].add(
+            {"town": town_b, "village": village_b, "county": county_b}[scope]
+        )
         users[username] = user
     return {**town, "town_b": town_b, "household_b": household_b, "users": users}
 

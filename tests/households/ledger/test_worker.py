@@ -296,3 +296,15 @@ def test_the_page_of_a_job_that_kept_dying_says_so_in_chinese(ledger_town, clien
     assert "处理了3次都没有完成(处理进程中断),已停止;请重新上传" in content
     assert str(Status.FAILED.label) in content
     assert not Household.objects.filter(number="150927000300001").exists()
+
+
+def test_looking_for_lost_jobs_costs_the_same_queries_for_one_or_many(
+    ledger_town, django_assert_num_queries
+):
+    queued("150927000300007")
+    with django_assert_num_queries(3):  # lost, waiting, and their tasks
+        assert tasks.requeue_stale() == 0
+    for n in range(8, 12):
+        queued(f"1509270003{n:05d}")
+    with django_assert_num_queries(3):
+        assert tasks.requeue_stale() == 0
