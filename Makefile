@@ -7,13 +7,14 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test test-sqlite test-postgres lint format migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke replica-check backup
+.PHONY: help venv run test test-sqlite test-postgres lint format messages migrations-check check-deploy reset-local-db clean bench bench-import bench-dashboard load-test smoke replica-check backup
 
 help:
 	@echo "make run            set up from nothing, load the demo town, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           run the test suite (SQLite; DATABASE_URL selects PostgreSQL)"
 	@echo "make test-postgres  run the test suite on PostgreSQL ($(PG_URL))"
-	@echo "make lint           ruff check and format check"
+	@echo "make lint           ruff check and format check, and the apps' import layering (lint-imports)"
+	@echo "make messages       rebuild locale/zh_Hans's django.po from the source and compile django.mo"
 	@echo "make migrations-check  fail if models and migrations differ"
 	@echo "make check-deploy   Django's deployment checks with production settings"
 	@echo "make smoke          production smoke test: gunicorn + PostgreSQL + collected static files"
@@ -61,10 +62,18 @@ test-postgres: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The message catalog (locale/zh_Hans): rebuilt from the source, then compiled.
+# Needs GNU gettext (apt-get install gettext); django.mo is committed, so
+# `make run` does not, and tests/test_locale.py fails when it is out of date.
+messages: venv
+	$(PY) manage.py makemessages --locale zh_Hans --domain django --add-location file
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore .venv --ignore staticfiles
 
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run

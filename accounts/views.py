@@ -1,4 +1,5 @@
-"""The password change pages, and the health check of the site."""
+"""The home page (each role's landing), the password change pages, and the health check
+of the site."""
 
 from __future__ import annotations
 
@@ -10,16 +11,26 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.landing import landing_url
 from accounts.services import remember_in_session
 from audit.models import AuditAction
 from audit.services import audit_record
 
 logger = logging.getLogger(__name__)
+
+
+def home(request):
+    """Each role lands on its work (``accounts.landing``); an account without
+    any scope is told so, and whom to ask."""
+    url = landing_url(request.user)
+    if url:
+        return redirect(url)
+    return render(request, "households/no_scope.html")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

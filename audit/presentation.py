@@ -123,9 +123,11 @@ def _detail_lines(entry, model) -> list[str]:
             lines.append(f"{key_label(key)}:{VIEW_NAMES.get(value, value)}")
         elif key == "filter":
             shown = {k: v for k, v in (value or {}).items() if v not in ("", None)}
-            lines.append(f"{key_label(key)}:{value_text(shown) if shown else _('无')}")
+            text = value_text(shown) if shown else _("无")
+            lines.append(f"{key_label(key)}:{text}")
         elif key == "full_ids":
-            lines.append(f"{_('身份证号')}:{_('完整') if value else _('脱敏')}")
+            label, shown_as = _("身份证号"), _("完整") if value else _("脱敏")
+            lines.append(f"{label}:{shown_as}")
         else:
             lines.append(f"{key_label(key)}:{value_text(value)}")
     return lines
@@ -194,7 +196,8 @@ def present(entries) -> list[Presented]:
         presented.changes = changes.get(entry.pk, [])
         fields = (entry.detail or {}).get("fields")
         if fields and not presented.changes and model is not None:
-            presented.lines.append(f"{_('修改字段')}:{_field_labels(model, fields)}")
+            label = _("修改字段")
+            presented.lines.append(f"{label}:{_field_labels(model, fields)}")
         presented.lines.extend(_detail_lines(entry, model))
         shown.append(presented)
     return shown

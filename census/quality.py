@@ -3,7 +3,7 @@
 :func:`census.rules.find_problems` judges one household (the household's census
 page); worklists and progress counts cannot do that for a thousand households,
 so this module writes each rule as a ``Q`` over ``Household`` as of a date, in
-the manner of ``households.check_queries`` (whose criteria they reuse: a rule
+the manner of ``assessment.queries`` (whose criteria they reuse: a rule
 about the lifting standard *is* ``criterion_failed_q``, never a restatement).
 ``tests/census/test_quality.py`` proves, household by household over the demo
 town and over households built to break each rule, that both versions agree.
@@ -12,7 +12,7 @@ Every rule applies to the households registered on the date
 (``households.selectors.registered_q``). Two rules need more than a ``Q``:
 
 * R04 (size ≠ members) compares two counts, so it reads the annotations of
-  :func:`annotate_for_rules` (``income_size`` from ``check_queries.with_income``
+  :func:`annotate_for_rules` (``income_size`` from ``assessment.queries.with_income``
   and ``size_on``): apply that function before filtering with :func:`rule_q`;
 * R05 (invalid ID number) is the check digit and birth date of GB 11643, which
   is ``households.rules.parse_id_number`` and no SQL: :func:`invalid_id_members`
@@ -43,10 +43,10 @@ from django.db.models import (
     QuerySet,
 )
 
+from assessment import rules as lifting
+from assessment.queries import criterion_failed_q, with_income
 from census import rules
 from census.rules import RuleCode
-from households import rules as hrules
-from households.check_queries import criterion_failed_q, with_income
 from households.choices import LIFTED_STATUSES
 from households.models import INCOME_MONEY_FIELDS, HouseholdIncome, Member, PolicyYear
 from households.selectors import (
@@ -56,7 +56,7 @@ from households.selectors import (
     status_in_q,
 )
 
-Criterion = hrules.Criterion
+Criterion = lifting.Criterion
 
 #: Rules written as SQL (R05 is evaluated in Python over one query).
 SQL_RULES = tuple(code for code in RuleCode if code != RuleCode.INVALID_ID)

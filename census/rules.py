@@ -12,8 +12,8 @@
   (:func:`next_status`).
 
 Nothing here touches the database. The lifting standard itself is not written
-here: the facts carry the result of ``households.rules.check_lifting_standard``
-(gathered by ``households.selectors.household_check``), and the rules read it.
+here: the facts carry the result of ``assessment.rules.check_lifting_standard``
+(gathered by ``assessment.selectors.lifting_check``), and the rules read it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessment import rules as lifting
 from households import rules as hrules
 
 # --------------------------------------------------------------------------
@@ -187,11 +188,11 @@ if set(RULES) != set(RuleCode.values):  # every code has its rule
 
 #: The lifting criteria of rule R03 (housing is R02's, income R01's).
 GUARANTEE_CRITERIA = (
-    hrules.Criterion.FOOD,
-    hrules.Criterion.CLOTHING,
-    hrules.Criterion.EDUCATION,
-    hrules.Criterion.MEDICAL,
-    hrules.Criterion.WATER,
+    lifting.Criterion.FOOD,
+    lifting.Criterion.CLOTHING,
+    lifting.Criterion.EDUCATION,
+    lifting.Criterion.MEDICAL,
+    lifting.Criterion.WATER,
 )
 
 
@@ -214,7 +215,7 @@ class CensusFacts:
     registered: bool  # a registered poor household on ``on``
     lifted: bool  # its status on ``on`` is 已脱贫 (享受政策 or 不再享受政策)
     dibao_class: str
-    lifting: hrules.LiftingCheck  # households.selectors.household_check(...).check
+    lifting: lifting.LiftingCheck  # assessment.selectors.lifting_check(...).check
     income_recorded: bool  # an income of ``on.year`` with at least one amount entered
     poverty_line_set: bool  # a poverty line is set for ``on.year``
     income_size: int | None  # members present on the income's survey date (None: no income)
@@ -248,7 +249,7 @@ def id_number_problem(number) -> str | None:
     return None
 
 
-def _failed(check: hrules.LiftingCheck, criterion: hrules.Criterion) -> hrules.CriterionResult:
+def _failed(check: lifting.LiftingCheck, criterion: lifting.Criterion) -> lifting.CriterionResult:
     result = check.get(criterion)
     return result if result is not None and not result.passed else None
 
@@ -263,11 +264,11 @@ def find_problems(facts: CensusFacts) -> tuple[Finding, ...]:
     year = facts.on.year
 
     if facts.lifted and facts.income_recorded and facts.poverty_line_set:
-        income = _failed(check, hrules.Criterion.INCOME)
+        income = _failed(check, lifting.Criterion.INCOME)
         if income:
             add(Finding(RuleCode.LIFTED_LOW_INCOME, income.reason))
     if facts.lifted:
-        housing = _failed(check, hrules.Criterion.HOUSING)
+        housing = _failed(check, lifting.Criterion.HOUSING)
         if housing:
             add(Finding(RuleCode.LIFTED_UNSAFE_HOUSE, housing.reason))
         failed = [f for f in (_failed(check, c) for c in GUARANTEE_CRITERIA) if f]
@@ -306,7 +307,7 @@ def find_problems(facts: CensusFacts) -> tuple[Finding, ...]:
         )
         add(Finding(RuleCode.DUPLICATE_ID, detail, tuple(m.pk for m in shared)))
 
-    education = _failed(check, hrules.Criterion.EDUCATION)
+    education = _failed(check, lifting.Criterion.EDUCATION)
     if facts.members and education:
         add(Finding(RuleCode.OUT_OF_SCHOOL, education.reason))
 

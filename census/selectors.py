@@ -17,6 +17,7 @@ from datetime import date
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
+from assessment.selectors import lifting_check
 from census import quality, rules
 from census.models import CensusStaff, CheckStatus, GroupMember, HouseholdCheck, WorkingGroup
 from census.rules import RuleCode
@@ -32,7 +33,6 @@ from households.models import (
     head_subquery,
 )
 from households.selectors import (
-    household_check,
     household_size_on,
     member_present_q,
     registered_q,
@@ -372,7 +372,7 @@ def worklist(*, households, on: date) -> list[WorklistGroup]:
 class CensusHouseholdPage:
     on: date
     status: str | None
-    result: object  # households.selectors.HouseholdCheckResult
+    result: object  # assessment.selectors.LiftingCheckResult
     members: list[Member]  # present on ``on``
     findings: tuple[rules.Finding, ...]
     check: HouseholdCheck | None
@@ -383,7 +383,7 @@ class CensusHouseholdPage:
 def census_facts(*, household: Household, on: date):
     """The facts of :class:`census.rules.CensusFacts` of one household on ``on``,
     with the lifting check result and the members they were read from."""
-    result = household_check(household=household, on=on)
+    result = lifting_check(household=household, on=on)
     status = status_on(household, on)
     members = list(household.members.filter(member_present_q(on)).order_by("joined_on", "pk"))
     income = result.income

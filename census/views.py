@@ -487,7 +487,8 @@ def export(request):
         count=table.rows,
     )
     response = HttpResponse(table.content, content_type=XLSX)
+    title = _("普查基础表")
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{name}{_('普查基础表')}_{on:%Y%m%d}.xlsx"
+        True, f"{name}{title}_{on:%Y%m%d}.xlsx"
     )
     return response

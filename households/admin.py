@@ -443,7 +443,7 @@ class HouseholdAdmin(HistoryImportExportAdmin):
 @admin.register(HouseholdStatusPeriod)
 class HouseholdStatusPeriodAdmin(HistoryImportExportAdmin):
     """The status history of every household, read only (and never imported):
-    a status changes only through ``services.household_change_status``, which
+    a status changes only through ``assessment.services.household_change_status``, which
     runs the lifting check, from the household's status page."""
 
     resource_classes = [HouseholdStatusPeriodResource]

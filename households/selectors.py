@@ -17,18 +17,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from simple_history.utils import get_history_model_for_model
 
 from households import formats, rules
 from households.choices import (
     POOR_STATUSES,
-    HousingAlternative,
     SchoolStatus,
 )
 from households.models import (
@@ -37,7 +37,6 @@ from households.models import (
     HouseholdIncome,
     HouseholdStatusPeriod,
     Member,
-    PolicyYear,
     VillagePopulation,
     # The as-of definitions are the models' (each with its twin on the model).
     member_present_q,
@@ -49,10 +48,6 @@ from households.models import (
 
 # The request's parameters, checked and clamped, are households.params'.
 from households.params import as_of_from, default_as_of  # noqa: F401
-
-if TYPE_CHECKING:
-    from measures.models import MeasureApplication
-    from measures.selectors import HouseholdMeasureFacts
 
 # --------------------------------------------------------------------------
 # Counts
@@ -230,133 +225,6 @@ def status_on(household: Household, on: date) -> str | None:
 
 
 # --------------------------------------------------------------------------
-# One household: the lifting-standard check
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HouseholdCheckResult:
-    year: int
-    on: date
-    household_size: int
-    income: HouseholdIncome | None
-    net_income: Decimal | None
-    per_capita_income: Decimal | None
-    poverty_line: Decimal | None
-    planned_added_income: Decimal
-    projected_per_capita_income: Decimal | None
-    check: rules.LiftingCheck
-    projected_check: rules.LiftingCheck
-    # Members present on the income's survey date: the per-capita divisor.
-    income_size: int | None = None
-
-    @property
-    def income_size_differs(self) -> bool:
-        """The income was surveyed with another household size than the
-        members present on the date (the page says so beside the figure)."""
-        return self.income_size is not None and self.income_size != self.household_size
-
-
-@dataclass(frozen=True)
-class CheckRows:
-    """The rows the lifting check of one household on a date reads.
-
-    ``household_check`` loads them itself (:func:`check_rows`); a caller that
-    has loaded them already (the household page) passes them in instead.
-    """
-
-    members: list[Member]  # present on the date, in Member's order
-    income: HouseholdIncome | None  # of the date's year
-    income_size: int | None  # members present on the income's survey date
-    poverty_line: Decimal | None  # of the date's year
-    guarantee: GuaranteeAssessment | None  # the latest assessed on or before the date
-    measure_facts: HouseholdMeasureFacts
-
-
-def latest_guarantee(household: Household, on: date) -> GuaranteeAssessment | None:
-    """The household's latest 两不愁三保障 assessment on or before ``on``."""
-    return household.guarantees.filter(assessed_on__lte=on).order_by("-assessed_on").first()
-
-
-def check_rows(*, household: Household, on: date) -> CheckRows:
-    """Load what ``household_check`` reads, one query each."""
-    from measures.selectors import household_measure_facts
-
-    members = list(household.members.present_on(on))
-    income = household.incomes.filter(year=on.year).first()
-    policy = PolicyYear.objects.filter(year=on.year).first()
-    guarantee = latest_guarantee(household, on)
-    measure_facts = household_measure_facts(household=household, on=on)
-    return CheckRows(
-        members=members,
-        income=income,
-        income_size=household_size_on(household, income.assessed_on) if income else None,
-        poverty_line=policy.poverty_line if policy else None,
-        guarantee=guarantee,
-        measure_facts=measure_facts,
-    )
-
-
-def household_check(
-    *, household: Household, on: date, rows: CheckRows | None = None
-) -> HouseholdCheckResult:
-    """Gather the facts of one household on ``on`` and apply the lifting standard.
-
-    Projected: the same check with the income that planned and ongoing
-    measures will add once they land. ``rows``: the rows the check reads, if
-    the caller has them (:class:`CheckRows`); otherwise they are loaded.
-    """
-    if rows is None:
-        rows = check_rows(household=household, on=on)
-    year = on.year
-    members = rows.members
-    size = len(members)
-    income = rows.income
-    poverty_line = rows.poverty_line
-    guarantee = rows.guarantee
-    measure_facts = rows.measure_facts
-
-    net = income.net_income if income else None
-    if income is not None:
-        per_capita = income.per_capita(rows.income_size)
-        # Projected income is a look ahead: spread over today's household.
-        projected = rules.project_income(net, measure_facts.planned_added_income, size)
-    else:
-        per_capita = projected = None
-
-    def facts(per_capita_income):
-        return rules.HouseholdFacts(
-            year=year,
-            per_capita_income=per_capita_income,
-            poverty_line=poverty_line,
-            food_ok=guarantee.food_ok if guarantee else None,
-            clothing_ok=guarantee.clothing_ok if guarantee else None,
-            housing_grade=(guarantee.housing_grade or None) if guarantee else None,
-            housing_renovation_completed=measure_facts.renovation_completed,
-            housing_alternative=(
-                guarantee.housing_alternative if guarantee else HousingAlternative.NONE
-            ),
-            water_ok=guarantee.water_ok if guarantee else None,
-            members=tuple(rules.member_facts(m, on) for m in members),
-        )
-
-    return HouseholdCheckResult(
-        year=year,
-        on=on,
-        household_size=size,
-        income=income,
-        net_income=net,
-        per_capita_income=per_capita,
-        poverty_line=poverty_line,
-        planned_added_income=measure_facts.planned_added_income,
-        projected_per_capita_income=projected,
-        income_size=rows.income_size if income is not None else None,
-        check=rules.check_lifting_standard(facts(per_capita)),
-        projected_check=rules.check_lifting_standard(facts(projected)),
-    )
-
-
-# --------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------
 
@@ -437,29 +305,6 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
-class MeasureRow:
-    application: MeasureApplication  # with its programme and member
-    status_url: str = ""
-    edit_url: str = ""
-
-    @property
-    def labels(self) -> Labels:
-        return Labels(self.application)
-
-    @property
-    def programme_labels(self) -> Labels:
-        return Labels(self.application.programme)
-
-    @property
-    def amount_text(self) -> str:
-        return money_text(self.application.amount)
-
-    @property
-    def added_income_text(self) -> str:
-        return money_text(self.application.added_income)
-
-
-@dataclass(frozen=True)
 class IncomeRow:
     income: HouseholdIncome
     size: int
@@ -500,113 +345,6 @@ class HistoryEntry:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class HouseholdPage:
-    on: date
-    household_labels: Labels
-    status: str | None
-    members: list[MemberRow]
-    incomes: list[IncomeRow]
-    result: HouseholdCheckResult
-    guarantee: object
-    periods: list
-    measures: list[MeasureRow]
-    assignments: list
-    problems: list
-    history: list[HistoryEntry]
-
-
-def household_page(*, household: Household, on: date) -> HouseholdPage:
-    """Everything the household page shows, in a fixed number of queries.
-
-    Each kind of row is loaded once; the lifting check reads the same rows
-    (members, incomes, poverty lines, guarantee, measures) as the page shows.
-    """
-    from measures.selectors import household_measure_facts
-
-    members = list(household.members.all())
-    member_edit = row_links("households:member_edit", household.pk)
-    member_leave = row_links("households:member_leave", household.pk)
-    member_reveal = row_links("households:reveal_id", household.pk)
-    member_correct = row_links("households:member_correct", household.pk)
-    rows = [
-        MemberRow(
-            member=m,
-            age=rules.age_on(m.birth_date, on) if m.birth_date <= on else 0,
-            present=m.present_on(on),
-            edit_url=member_edit(m.pk),
-            leave_url=member_leave(m.pk),
-            reveal_url=member_reveal(m.pk),
-            correct_url=member_correct(m.pk),
-        )
-        for m in members
-    ]
-    incomes = list(household.incomes.order_by("-year"))
-    # The poverty line of each income's year, and of the as-of year for the check.
-    lines = dict(
-        PolicyYear.objects.filter(year__in={on.year, *(i.year for i in incomes)}).values_list(
-            "year", "poverty_line"
-        )
-    )
-    income_edit = row_links("households:income", household.pk)
-    income_rows = []
-    for income in incomes:
-        size = sum(1 for m in members if m.present_on(income.assessed_on))
-        income_rows.append(
-            IncomeRow(
-                income=income,
-                size=size,
-                per_capita=income.per_capita(size),
-                poverty_line=lines.get(income.year),
-                edit_url=income_edit(income.year),
-            )
-        )
-    periods = list(household.status_periods.select_related("recorded_by").order_by("valid_from"))
-    status = next((p.status for p in periods if p.covers(on)), None)
-    measures = list(
-        household.measures.select_related("programme").order_by(
-            "-programme__year", "programme__category", "programme__name", "pk"
-        )
-    )
-    # The member an application names is one of the household's
-    # (MeasureApplication.clean): the one loaded above, not joined again.
-    by_pk = {m.pk: m for m in members}
-    for application in measures:
-        if application.member_id in by_pk:
-            application.member = by_pk[application.member_id]
-    measure_status = row_links("measures:application_status")
-    measure_edit = row_links("measures:application_edit")
-    assignments = list(household.assignments.select_related("person").order_by("-started_on"))
-    problems = list(household.problems.select_related("inspection_round").order_by("deadline"))
-    guarantee = latest_guarantee(household, on)
-    current_income = next((r for r in income_rows if r.income.year == on.year), None)
-    check = CheckRows(
-        members=[row.member for row in rows if row.present],
-        income=current_income.income if current_income else None,
-        income_size=current_income.size if current_income else None,
-        poverty_line=lines.get(on.year),
-        guarantee=guarantee,
-        measure_facts=household_measure_facts(household=household, on=on, applications=measures),
-    )
-    return HouseholdPage(
-        on=on,
-        household_labels=Labels(household),
-        status=status,
-        members=rows,
-        incomes=income_rows,
-        result=household_check(household=household, on=on, rows=check),
-        guarantee=guarantee,
-        periods=periods,
-        measures=[
-            MeasureRow(application=a, status_url=measure_status(a.pk), edit_url=measure_edit(a.pk))
-            for a in measures
-        ],
-        assignments=assignments,
-        problems=problems,
-        history=household_history(household=household),
-    )
-
-
 MASKED_FIELDS = {"id_number"}
 HIDDEN_HISTORY_FIELDS = {"birth_date", "sex", "version", "updated_at", "created_at"}
 
@@ -621,7 +359,7 @@ def _display(record, field: str) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, Decimal):
         return formats.amount(value)
     return str(value)
@@ -650,23 +388,32 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
     One query per kind of record; diffs are computed in memory.
     """
     sources = [
-        (Household, {"id": household.pk}, "户信息", lambda r: ""),
-        (Member, {"household_id": household.pk}, "成员", lambda r: r.name),
-        (HouseholdIncome, {"household_id": household.pk}, "收入", lambda r: f"{r.year}年"),
+        (Household, {"id": household.pk}, pgettext("history of", "户信息"), lambda r: ""),
+        (Member, {"household_id": household.pk}, pgettext("history of", "成员"), lambda r: r.name),
+        (
+            HouseholdIncome,
+            {"household_id": household.pk},
+            pgettext("history of", "收入"),
+            lambda r: _("%(year)s年") % {"year": r.year},
+        ),
         (
             GuaranteeAssessment,
             {"household_id": household.pk},
-            "两不愁三保障",
+            pgettext("history of", "两不愁三保障"),
             lambda r: str(r.assessed_on),
         ),
         (
             HouseholdStatusPeriod,
             {"household_id": household.pk},
-            "贫困状态",
+            pgettext("history of", "贫困状态"),
             lambda r: str(r.valid_from),
         ),
     ]
-    actions = {"+": "新增", "~": "修改", "-": "删除"}
+    actions = {
+        "+": pgettext("history action", "新增"),
+        "~": pgettext("history action", "修改"),
+        "-": pgettext("history action", "删除"),
+    }
     entries = []
     for model, lookup, label, name_of in sources:
         records = list(
@@ -698,7 +445,9 @@ def household_history(*, household: Household, limit: int = 200) -> list[History
             entries.append(
                 HistoryEntry(
                     when=record.history_date,
-                    who=(user.get_full_name() or user.username) if user else "系统",
+                    who=(user.get_full_name() or user.username)
+                    if user
+                    else pgettext("history author", "系统"),
                     what=f"{label} {name_of(record)}".strip(),
                     action=actions.get(record.history_type, record.history_type),
                     changes=changes,

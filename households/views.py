@@ -4,35 +4,25 @@ call a selector or a service, render.
 Scoping: every household comes from ``households.scope``,
 so a household of another village is simply not found (404). Editing also
 needs the change permission (403 for read-only roles such as leaders).
+
+The pages that show or enforce the lifting check (the list and its export,
+the household page, status changes) are ``assessment.views``', under the same
+URL names; the town overview is ``reports.views``', the home page ``accounts.views``'.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
-from functools import lru_cache
 
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditAction
-from audit.services import audit_record
-from households import params, rules, selectors, services
-from households.check_queries import (
-    criterion_failed_q,
-    failures_by_household,
-    with_income,
-)
-from households.choices import PovertyCause, PovertyStatus
-from households.filters import HouseholdFilter
+from households import params, services
 from households.forms import (
     GuaranteeForm,
     HouseholdForm,
@@ -40,42 +30,14 @@ from households.forms import (
     MemberCorrectionForm,
     MemberForm,
     MemberLeaveForm,
-    StatusForm,
-    StatusUndoForm,
 )
 from households.models import (
-    BY_VILLAGE_ORDER,
-    VILLAGE_ORDER,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
     Member,
-    VillagerGroup,
 )
-from households.scope import (
-    filter_visible,
-    households_visible_to,
-    sees_whole_registry,
-    villages_visible_to,
-)
-from households.xlsx import write_workbook
-
-logger = logging.getLogger(__name__)
-
-PAGE_SIZE = 50
-SORTS = {
-    "number": ("number",),
-    "-number": ("-number",),
-    "village": (*BY_VILLAGE_ORDER, "number"),
-    "-village": (*(f"-{f}" for f in BY_VILLAGE_ORDER), "-number"),
-    "head": ("head_name", "number"),
-    "-head": ("-head_name", "-number"),
-    "income": ("per_capita_income", "number"),
-    "-income": ("-per_capita_income", "-number"),
-    "size": ("size_on", "number"),
-    "-size": ("-size_on", "-number"),
-}
-
+from households.scope import households_visible_to
 
 # --------------------------------------------------------------------------
 # Helpers
@@ -98,227 +60,9 @@ def editable_household(request, pk, permission="households.change_household") ->
     return household
 
 
-@lru_cache(maxsize=32)
-def _rows_on(on: date):
-    """Every household with what a row shows on ``on``: built once per date and process.
-
-    The annotations (status, head, size, the income figures in exact fen)
-    take Django tens of milliseconds to resolve and depend on nothing but
-    the date. This queryset is never evaluated itself: each request filters
-    a copy of it (``QuerySet`` methods return new querysets).
-    """
-    queryset = (
-        Household.objects.select_related("village", "group")
-        .with_status_on(on)
-        .with_head()
-        .annotate(size_on=selectors.members_present_count(on))
-    )
-    return with_income(queryset, year=on.year)
-
-
-def household_rows(user, on: date):
-    """The list's queryset: scoped, with everything a row shows, for one query."""
-    # .all(): a copy, so the shared queryset is never evaluated (nor cached) itself.
-    return filter_visible(_rows_on(on).all(), user)
-
-
-def annotate_failures(queryset, *, on: date):
-    """``fails_<criterion>`` booleans on each row, from the SQL twins of the rules."""
-    return queryset.annotate(
-        **{
-            f"fails_{c.value}": ExpressionWrapper(
-                criterion_failed_q(c, on=on), output_field=BooleanField()
-            )
-            for c in rules.Criterion
-        }
-    )
-
-
-# --------------------------------------------------------------------------
-# Home
-# --------------------------------------------------------------------------
-
-
-def home(request):
-    """Each role lands on its work (``accounts.landing``); an account without
-    any scope is told so, and whom to ask."""
-    from accounts.landing import landing_url
-
-    url = landing_url(request.user)
-    if url:
-        return redirect(url)
-    return render(request, "households/no_scope.html")
-
-
-# --------------------------------------------------------------------------
-# List and export
-# --------------------------------------------------------------------------
-
-
-def _filtered(request, on, *, failures: bool = True):
-    """The list's filters bound to the request; ``failures=False`` leaves out the
-    ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
-    villages = villages_visible_to(request.user).distinct().order_by(*VILLAGE_ORDER)
-    queryset = household_rows(request.user, on)
-    if failures:
-        queryset = annotate_failures(queryset, on=on)
-    # Always bound, so that the default (registered households) applies too.
-    filterset = HouseholdFilter(
-        request.GET,
-        queryset=queryset,
-        on=on,
-        villages=villages,
-        whole_registry=sees_whole_registry(request.user),
-        reveal=request.user.has_perm("households.reveal_id_number"),
-    )
-    if "village" in filterset.errors:
-        # A village outside the user's scope is not found, as its households are not.
-        raise Http404(_("没有这个村,或不在您的管辖范围内"))
-    return filterset
-
-
-def household_list(request):
-    on = selectors.as_of_from(request)
-    filterset = _filtered(request, on, failures=False)
-    sort = request.GET.get("sort", "village")
-    queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["village"]))
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    failures = failures_by_household([h.pk for h in page], on=on)
-    on_query = f"?on={on.isoformat()}"
-    for household in page:
-        household.url = reverse("households:detail", args=[household.pk]) + on_query
-        household.per_capita = household.per_capita_income
-        household.per_capita_text = selectors.money_text(household.per_capita)
-        # None only for a household deleted since the page was read.
-        household.failed = failures.get(household.pk)
-        household.status_on_label = (
-            PovertyStatus(household.status_on).label if household.status_on else ""
-        )
-    query = request.GET.copy()
-    query.pop("page", None)
-    query_without_sort = query.copy()
-    query_without_sort.pop("sort", None)
-    return render(
-        request,
-        "households/list.html",
-        {
-            "on": on,
-            "filter": filterset,
-            "page": page,
-            "sort": sort,
-            "query": query.urlencode(),
-            "query_without_sort": query_without_sort.urlencode(),
-            "can_export": request.user.has_perm("households.export_households"),
-            "village_groups": village_groups(filterset.filters["village"].queryset),
-            "whole_registry": sees_whole_registry(request.user),
-        },
-    )
-
-
-def village_groups(villages) -> dict[int, list[tuple[int, str]]]:
-    """The groups of each of ``villages``, in order, for the group choice that
-    follows the village chosen (static/households/groups.js). One query."""
-    result: dict[int, list[tuple[int, str]]] = {}
-    rows = (
-        VillagerGroup.objects.filter(village__in=villages.values("pk"))
-        .order_by("village_id", "number", "name")
-        .values_list("village_id", "pk", "name")
-    )
-    for village_id, pk, name in rows:
-        result.setdefault(village_id, []).append((pk, name))
-    return result
-
-
-@permission_required("households.export_households", raise_exception=True)
-def household_export(request):
-    on = selectors.as_of_from(request)
-    filterset = _filtered(request, on)
-    queryset = filterset.qs.order_by(*BY_VILLAGE_ORDER, "number")
-    queryset = queryset.with_head("id_number")
-    headers = [
-        _("户编号"),
-        _("行政村"),
-        _("村民小组"),
-        _("户主"),
-        _("户主身份证号"),
-        _("人口"),
-        _("贫困户属性"),
-        _("低保类别"),
-        _("贫困状态"),
-        _("%(year)s年人均纯收入(元)") % {"year": on.year},
-        _("未达标项"),
-    ]
-
-    def rows():
-        for h in queryset.iterator(chunk_size=1000):
-            per_capita = h.per_capita_income
-            failed = [
-                rules.failed_label(c) for c in rules.Criterion if getattr(h, f"fails_{c.value}")
-            ]
-            yield [
-                h.number,
-                h.village.name,
-                h.group.name if h.group else "",
-                h.head_name or "",
-                rules.mask_id_number(h.head_id_number or ""),
-                h.size_on,
-                h.get_attribute_display(),
-                h.dibao_class,
-                PovertyStatus(h.status_on).label if h.status_on else "",
-                per_capita,
-                "、".join(str(label) for label in failed),
-            ]
-
-    content = write_workbook(title=_("建档立卡户"), headers=headers, rows=rows())
-    count = queryset.count()
-    logger.info(
-        "export households user=%s filter=%s rows=%s",
-        request.user.pk,
-        request.GET.urlencode(),
-        count,
-    )
-    audit_record(
-        action=AuditAction.EXPORT,
-        user=request.user,
-        object_type="households.household",
-        object_label=_("建档立卡户列表"),
-        detail={"view": "households:export", "filter": request.GET.dict(), "on": on},
-        count=count,
-    )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"建档立卡户_{on:%Y%m%d}.xlsx"
-    )
-    return response
-
-
 # --------------------------------------------------------------------------
 # Household page
 # --------------------------------------------------------------------------
-
-
-def household_detail(request, pk):
-    household = visible_household(request, pk)
-    on = selectors.as_of_from(request)
-    page = selectors.household_page(household=household, on=on)
-    return render(
-        request,
-        "households/detail.html",
-        {
-            "household": household,
-            "on": on,
-            "page": page,
-            "can_edit": request.user.has_perm("households.change_household"),
-            "can_reveal": request.user.has_perm("households.reveal_id_number"),
-            "can_correct": request.user.has_perm(CORRECT_PERMISSION),
-            "status_label": PovertyStatus(page.status).label if page.status else "",
-            "other_causes": [
-                PovertyCause(c).label for c in household.other_causes if c in PovertyCause.values
-            ],
-        },
-    )
 
 
 @require_POST
@@ -468,32 +212,6 @@ def member_correct(request, pk, member_pk):
     )
 
 
-def status_undo(request, pk):
-    """Undo the household's last status change, entered by mistake, with a reason."""
-    household = correctable_household(request, pk)
-    form = StatusUndoForm(request.POST or None, initial={"version": household.version})
-    current = household.status_periods.filter(valid_to__isnull=True).first()
-    title = _("撤销误录的状态变更")
-    if current is not None:
-        title = _("撤销误录的状态变更:%(date)s起“%(status)s”") % {
-            "date": current.valid_from,
-            "status": current.get_status_display(),
-        }
-    return form_page(
-        request,
-        household,
-        form,
-        title=title,
-        save=lambda form: services.household_status_undo(
-            household=household,
-            reason=form.cleaned_data["reason"],
-            user=request.user,
-            expected_version=form.cleaned_data["version"],
-        ),
-        success=_("已撤销最近一次状态变更"),
-    )
-
-
 def income_edit(request, pk, year):
     if not params.valid_year(year):
         raise Http404(_("没有这个年度"))
@@ -540,25 +258,4 @@ def guarantee_add(request, pk):
             user=request.user,
         ),
         success=_("两不愁三保障评估已保存"),
-    )
-
-
-def status_change(request, pk):
-    household = editable_household(request, pk, "households.add_householdstatusperiod")
-    form = StatusForm(request.POST or None, initial={"version": household.version})
-    return form_page(
-        request,
-        household,
-        form,
-        title=_("变更贫困状态"),
-        save=lambda form: services.household_change_status(
-            household=household,
-            status=form.cleaned_data["status"],
-            on=form.cleaned_data["valid_from"],
-            reason=form.cleaned_data["reason"],
-            decided_by=form.cleaned_data["decided_by"],
-            user=request.user,
-            expected_version=form.cleaned_data["version"],
-        ),
-        success=_("贫困状态已变更"),
     )

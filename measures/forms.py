@@ -59,7 +59,7 @@ class ProgrammeForm(forms.ModelForm):
 class ApplyFilterForm(forms.Form):
     """Which households (and, for a person-targeted programme, which persons) to apply to.
 
-    Household filters are those of the registry list (``households.filters.HouseholdFilter``);
+    Household filters are those of the registry list (``assessment.filters.HouseholdFilter``);
     these are the person filters and the choices of the apply itself.
     """
 

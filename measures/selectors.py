@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from households.models import BY_VILLAGE_ORDER, Household, Member, Village
+from households.models import Household, Member, Village
 from households.scope import filter_visible, households_visible_to, sees_every_town
 from measures import rules
 from measures.choices import (
@@ -236,6 +236,17 @@ class VillageMeasureTotals:
     applications: int
     completed: int
     funds: Decimal
+
+
+def sum_coverage(totals: list) -> VillageMeasureTotals:
+    """The measure coverage of several villages (each household is in one village)."""
+    return VillageMeasureTotals(
+        households=sum(t.households for t in totals),
+        persons=sum(t.persons for t in totals),
+        applications=sum(t.applications for t in totals),
+        completed=sum(t.completed for t in totals),
+        funds=sum((t.funds for t in totals), ZERO),
+    )
 
 
 def village_coverage(*, year: int, village_ids=None) -> dict[int, VillageMeasureTotals]:
@@ -498,52 +509,8 @@ def apply_plan(
 
 
 # --------------------------------------------------------------------------
-# 我的帮扶户: a responsible person's households
+# 我的帮扶户: a responsible person's households (the list is assessment.selectors')
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MyHousehold:
-    """One household of a responsible person, with its lifting check and open measures.
-
-    ``failed``: the criteria the household fails on the date, from the SQL
-    twins of the rules (``households.check_queries``), the same as the
-    household page's check. ``projected_per_capita``: per-capita income once
-    the open measures' added income lands, spread over the members present
-    (as the page's projection); ``projected_passes``: every criterion but
-    income passes and the projected income reaches the line.
-    """
-
-    household: Household
-    status: str | None
-    size: int
-    head_name: str
-    per_capita_income: Decimal | None
-    poverty_line: Decimal | None
-    failed: list
-    open_measures: list
-    planned_added_income: Decimal
-    projected_per_capita: Decimal | None
-
-    @property
-    def passes(self) -> bool:
-        return not self.failed
-
-    @property
-    def status_label(self) -> str:
-        from households.choices import PovertyStatus
-
-        return str(PovertyStatus(self.status).label) if self.status else ""
-
-    @property
-    def projected_passes(self) -> bool:
-        from households.rules import Criterion
-
-        if any(c != Criterion.INCOME for c in self.failed):
-            return False
-        if self.projected_per_capita is None or self.poverty_line is None:
-            return False
-        return self.projected_per_capita >= self.poverty_line
 
 
 def responsible_person_of(user):
@@ -551,72 +518,3 @@ def responsible_person_of(user):
     from measures.models import ResponsiblePerson
 
     return ResponsiblePerson.objects.filter(user=user).first() if user.is_authenticated else None
-
-
-def my_households(*, person, on: date) -> list[MyHousehold]:
-    """The households ``person`` is assigned to on ``on`` (assignment open on that date).
-
-    Two queries, however many households: the households with their status,
-    size, head, income and check failures as annotations, and their open
-    (planned or in-progress) measures.
-    """
-    from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Prefetch, Subquery
-
-    from households import rules as household_rules
-    from households.check_queries import criterion_failed_q, with_income
-    from households.selectors import members_present_count
-
-    assigned = Q(
-        assignments__person=person,
-        assignments__started_on__lte=on,
-    ) & (Q(assignments__ended_on__isnull=True) | Q(assignments__ended_on__gt=on))
-    ids = Household.objects.filter(assigned).values("pk")
-    head = Member.objects.filter(household=OuterRef("pk"), relation="head").order_by(
-        "left_on", "id"
-    )
-    queryset = (
-        Household.objects.filter(pk__in=ids)
-        .select_related("village", "group")
-        .with_status_on(on)
-        .annotate(
-            head_name=Subquery(head.values("name")[:1]),
-            size_on=members_present_count(on),
-            **{
-                f"fails_{c.value}": ExpressionWrapper(
-                    criterion_failed_q(c, on=on), output_field=BooleanField()
-                )
-                for c in household_rules.Criterion
-            },
-        )
-        .prefetch_related(
-            Prefetch(
-                "measures",
-                queryset=MeasureApplication.objects.filter(status__in=PENDING_STATUSES)
-                .select_related("programme", "member")
-                .order_by("programme__category", "programme__name"),
-                to_attr="open_measures",
-            )
-        )
-        .order_by(*BY_VILLAGE_ORDER, "number")
-    )
-    result = []
-    for h in with_income(queryset, year=on.year):
-        planned = sum((m.added_income for m in h.open_measures), ZERO)
-        projected = None
-        if h.net_income is not None:
-            projected = household_rules.project_income(h.net_income, planned, h.size_on)
-        result.append(
-            MyHousehold(
-                household=h,
-                status=h.status_on,
-                size=h.size_on,
-                head_name=h.head_name or "",
-                per_capita_income=h.per_capita_income,
-                poverty_line=h.poverty_line,
-                failed=[c for c in household_rules.Criterion if getattr(h, f"fails_{c.value}")],
-                open_measures=h.open_measures,
-                planned_added_income=planned,
-                projected_per_capita=projected,
-            )
-        )
-    return result

@@ -20,20 +20,17 @@ the registry is the scope of its measures.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from households import params
-from households.check_queries import with_income
 from households.choices import RenovationKind
 from households.forms import save_or_report
 from households.models import (
-    BY_VILLAGE_ORDER,
     VILLAGE_ORDER,
     Household,
     Village,
@@ -48,13 +45,10 @@ from households.scope import (
 )
 from households.selectors import member_present_q
 from measures import selectors, services
-from measures.choices import ApplicationStatus, Category, Target
-from measures.filters import ApplyHouseholdFilter, members_q
+from measures.choices import ApplicationStatus, Category
 from measures.forms import (
     ApplicationEditForm,
     ApplicationForm,
-    ApplyFilterForm,
-    ApplyForm,
     ProgrammeForm,
     StatusForm,
 )
@@ -277,159 +271,6 @@ def programme_edit(request, pk):
 
 
 # --------------------------------------------------------------------------
-# Applying a programme to many households or persons
-# --------------------------------------------------------------------------
-
-
-def programme_apply(request, pk):
-    """Filters → preview (how many households/persons, funds) → confirm (POST).
-
-    The filters and the apply's choices travel in the query string, so the
-    confirmation (POSTed to the same URL) applies exactly what was previewed;
-    the number previewed travels with it and the service refuses if the set
-    changed in between.
-    """
-    require(request, ADD_MEASURE)
-    programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
-    user = request.user
-    previewing = "preview" in request.GET
-    params = request.GET if previewing else None
-    apply_form = ApplyForm(params, programme=programme, initial={"on": default_as_of()})
-    person_form = ApplyFilterForm(params)
-    on = default_as_of()
-    if apply_form.is_bound and apply_form.is_valid():
-        on = apply_form.cleaned_data["on"]
-    villages = visible_villages(user).distinct()
-    households = with_income(households_visible_to(user), year=on.year)
-    filterset = ApplyHouseholdFilter(
-        request.GET if previewing else {"status": "enjoying"},
-        queryset=households,
-        on=on,
-        villages=villages,
-    )
-    if "village" in filterset.errors:
-        raise Http404(_("没有这个村,或不在您的管辖范围内"))
-    # Households the administrator took out of the preview (?exclude=, repeated).
-    excluded = sorted({int(v) for v in request.GET.getlist("exclude") if v.isdigit()})
-    plan = None
-    targets = None
-    ready = previewing and apply_form.is_valid() and person_form.is_valid() and filterset.is_valid()
-    detail_url = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
-    if ready:
-        kwargs = {
-            "programme": programme,
-            "households": filterset.qs.exclude(pk__in=excluded) if excluded else filterset.qs,
-            "on": on,
-            "members_q": members_q(person_form, on=on)
-            if programme.target == Target.PERSON
-            else None,
-            "amount": apply_form.cleaned_data.get("amount"),
-        }
-        if request.method == "POST":
-            try:
-                result = services.programme_apply(
-                    **kwargs,
-                    user=user,
-                    renovation_kind=apply_form.cleaned_data.get("renovation_kind") or "",
-                    status=apply_form.cleaned_data["record_as"],
-                    expected=_int(request.POST.get("expected")),
-                    expected_fingerprint=request.POST.get("fingerprint") or None,
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "已新增%(created)s条措施(%(households)s户、%(persons)s人,"
-                        "资金%(funds)s元);已有该项目的%(skipped)s户(人)未重复添加"
-                    )
-                    % {
-                        "created": result.created,
-                        "households": result.households,
-                        "persons": result.persons,
-                        "funds": f"{result.funds:,.2f}",
-                        "skipped": result.skipped,
-                    },
-                )
-                return redirect(detail_url)
-        plan = selectors.apply_plan(**kwargs)
-        targets = _target_rows(request, plan, excluded)
-    elif request.method == "POST":
-        messages.error(request, _("请先预览,再确认。"))
-    return render(
-        request,
-        "measures/apply.html",
-        {
-            "programme": programme,
-            "apply_form": apply_form,
-            "person_form": person_form,
-            "filter": filterset,
-            "plan": plan,
-            "on": on,
-            "back": detail_url,
-            "confirm_url": request.get_full_path(),
-            "person_target": programme.target == Target.PERSON,
-            "targets": targets,
-            "standard": programme.standard_for(persons=1),
-        },
-    )
-
-
-TARGET_PAGE_SIZE = 50
-
-
-def _target_rows(request, plan, excluded: list[int]) -> dict:
-    """The households the preview reaches (a page of them, in the town's
-    order), each with a link that takes it out, and those taken out, each
-    with a link that puts it back. Three queries, whatever the size."""
-    reached = plan.by_household()
-    ordered = list(
-        Household.objects.filter(pk__in=list(reached))
-        .order_by(*BY_VILLAGE_ORDER, "number")
-        .values_list("pk", flat=True)
-    )
-    page = Paginator(ordered, TARGET_PAGE_SIZE).get_page(request.GET.get("tpage"))
-
-    def shown(ids):
-        return Household.objects.filter(pk__in=ids).select_related("village", "group").with_head()
-
-    def url(exclude):
-        query = request.GET.copy()
-        query.pop("tpage", None)
-        query.setlist("exclude", [str(pk) for pk in sorted(exclude)])
-        return f"{request.path}?{query.urlencode()}"
-
-    rows = {h.pk: h for h in shown(page.object_list)}
-    page_rows = []
-    for pk in page.object_list:
-        household = rows[pk]
-        household.applications, household.persons_reached, household.amount = reached[pk]
-        household.exclude_url = url([*excluded, pk])
-        page_rows.append(household)
-    removed = list(shown(excluded).order_by(*BY_VILLAGE_ORDER, "number")) if excluded else []
-    for household in removed:
-        household.restore_url = url([e for e in excluded if e != household.pk])
-    query = request.GET.copy()
-    query.pop("tpage", None)
-    return {
-        "page": page,
-        "rows": page_rows,
-        "excluded": removed,
-        "query": query.urlencode(),
-        "restore_all_url": url([]) if excluded else "",
-    }
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-# --------------------------------------------------------------------------
 # One household's measures
 # --------------------------------------------------------------------------
 
@@ -535,14 +376,12 @@ def application_status(request, pk):
 
 
 # --------------------------------------------------------------------------
-# Totals and 我的帮扶户
+# Totals
 # --------------------------------------------------------------------------
 
 
 def summary(request):
     """Town totals of a year per category and per village (the dashboard's selectors)."""
-    from reports.selectors import sum_coverage
-
     if not sees_whole_registry(request.user):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
@@ -559,7 +398,7 @@ def summary(request):
             "categories": selectors.category_totals(year=year),
             "villages": [(v, coverage[v.pk]) for v in villages],
             # 合计 of the rows above (each household is in one village).
-            "villages_total": sum_coverage([coverage[v.pk] for v in villages]),
+            "villages_total": selectors.sum_coverage([coverage[v.pk] for v in villages]),
             "renovations": [
                 (RenovationKind(kind).label, households, completed)
                 for kind, (households, completed) in sorted(
@@ -567,22 +406,5 @@ def summary(request):
                 )
                 if kind
             ],
-        },
-    )
-
-
-def my_households(request):
-    """The households of the responsible person linked to the user's account."""
-    on = as_of_from(request)
-    person = selectors.responsible_person_of(request.user)
-    rows = selectors.my_households(person=person, on=on) if person else []
-    return render(
-        request,
-        "measures/my_households.html",
-        {
-            "on": on,
-            "person": person,
-            "rows": rows,
-            "can_change": request.user.has_perm(CHANGE_MEASURE),
         },
     )

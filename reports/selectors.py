@@ -3,7 +3,7 @@
 Nothing is counted here that another module already counts: the registry's
 figures come from ``households.selectors`` (status tallies, incidence,
 populations, 低保/五保, students and the as-of ``Q`` definitions) and
-``households.check_queries`` (the lifting criteria in SQL), the measures'
+``assessment.queries`` (the lifting criteria in SQL), the measures'
 from ``measures.selectors``, rectification's from ``rectification.selectors``
 and the census's from ``census.selectors``. This module gathers them for a
 :class:`Scope` (the whole town, or some villages) in a number of queries that
@@ -18,18 +18,22 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     OuterRef,
     Prefetch,
     Subquery,
     Sum,
 )
 
+from assessment import rules as lifting
+from assessment.queries import (
+    failed_criteria,
+    failure_counts_by_village,
+    with_failures,
+    with_income,
+)
 from households import rules
 from households import selectors as registry
-from households.check_queries import criterion_failed_q, failure_counts_by_village, with_income
 from households.choices import (
     ENJOYING_POLICY_STATUSES,
     LIFTED_STATUSES,
@@ -51,6 +55,7 @@ from households.models import (
     member_present_q,
     period_covers_q,
 )
+from measures.selectors import sum_coverage
 
 Tally = registry.Tally
 ZERO = Decimal("0")
@@ -602,19 +607,6 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     )
 
 
-def sum_coverage(totals: list):
-    """The measure coverage of several villages (each household is in one village)."""
-    from measures.selectors import VillageMeasureTotals
-
-    return VillageMeasureTotals(
-        households=sum(t.households for t in totals),
-        persons=sum(t.persons for t in totals),
-        applications=sum(t.applications for t in totals),
-        completed=sum(t.completed for t in totals),
-        funds=sum((t.funds for t in totals), ZERO),
-    )
-
-
 # --------------------------------------------------------------------------
 # The work report (工作情况汇报)
 # --------------------------------------------------------------------------
@@ -642,7 +634,7 @@ class NotLiftedHousehold:
     members: list[Member]
     per_capita_income: Decimal | None
     poverty_line: Decimal | None
-    failed: list[rules.Criterion]
+    failed: list[lifting.Criterion]
     measures: list[MeasureLine]
 
     @property
@@ -668,15 +660,10 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
     households = (
         _in_scope(Household.objects.poor_on(on), scope)
         .select_related("village", "natural_village", "residence_village")
-        .annotate(
-            status_on=Subquery(status),
-            **{
-                f"fails_{c.value}": ExpressionWrapper(
-                    criterion_failed_q(c, on=on), output_field=BooleanField()
-                )
-                for c in rules.Criterion
-            },
-        )
+        .annotate(status_on=Subquery(status))
+    )
+    households = (
+        with_failures(households, on=on)
         .prefetch_related(
             Prefetch("members", queryset=present, to_attr="present_members"),
             Prefetch("measures", queryset=measures, to_attr="year_measures"),
@@ -695,7 +682,7 @@ def not_lifted_households(*, on: date, year: int, scope: Scope) -> list[NotLifte
                 members=members,
                 per_capita_income=h.per_capita_income,
                 poverty_line=h.poverty_line,
-                failed=[c for c in rules.Criterion if getattr(h, f"fails_{c.value}")],
+                failed=failed_criteria(h),
                 measures=[
                     MeasureLine(
                         programme=m.programme.name,

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from households import params, rules
+from assessment import rules as lifting
+from households import params
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
 from households.models import VILLAGE_ORDER
@@ -217,6 +218,6 @@ def overview(request):
             "computed": computed,
             "query": urlencode({"on": on.isoformat()}),
             "statuses": [PovertyStatus(s) for s in REGISTERED_STATUSES],
-            "criteria": list(rules.Criterion),
+            "criteria": list(lifting.Criterion),
         },
     )

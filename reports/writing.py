@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from assessment.rules import failed_label
 from households import formats
 from households.choices import (
     EducationLevel,
@@ -30,7 +32,7 @@ from households.choices import (
     Relation,
     RenovationKind,
 )
-from households.rules import failed_label, incidence_below_exit_threshold
+from households.rules import incidence_below_exit_threshold
 from measures.models import ApplicationStatus, Category, Kind
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -73,12 +75,16 @@ def wan(amount: Decimal | None) -> str:
     return formats.wan_yuan(amount)
 
 
+def households_persons(households, persons) -> str:
+    return _("%(households)s户%(persons)s人") % {"households": households, "persons": persons}
+
+
 def tally(t) -> str:
-    return f"{t.households}户{t.persons}人"
+    return households_persons(t.households, t.persons)
 
 
 def date_text(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return _("%(year)s年%(month)s月%(day)s日") % {"year": d.year, "month": d.month, "day": d.day}
 
 
 def joined(parts: list[str], sep: str = "、") -> str:
@@ -87,10 +93,10 @@ def joined(parts: list[str], sep: str = "、") -> str:
 
 # Statuses as the seed report names them.
 STATUS_WORDS = {
-    PovertyStatus.LIFTED: "正常脱贫",
-    PovertyStatus.STABLE: "稳定脱贫",
-    PovertyStatus.NOT_LIFTED: "未脱贫",
-    PovertyStatus.RETURNED: "返贫",
+    PovertyStatus.LIFTED: gettext_lazy("正常脱贫"),
+    PovertyStatus.STABLE: gettext_lazy("稳定脱贫"),
+    PovertyStatus.NOT_LIFTED: gettext_lazy("未脱贫"),
+    PovertyStatus.RETURNED: gettext_lazy("返贫"),
 }
 STATUS_ORDER = (
     PovertyStatus.LIFTED,
@@ -108,7 +114,10 @@ STATUS_ORDER = (
 def write_report(facts) -> WorkReport:
     scope = facts.scope
     town = scope.town
-    where = town.name if scope.whole_town or town is None else f"{town.name}{scope.name}"
+    if town is None:
+        where = scope.name
+    else:
+        where = town.name if scope.whole_town else f"{town.name}{scope.name}"
     title = _("%(where)s脱贫攻坚工作情况汇报") % {"where": where}
     subtitle = _("数据截至%(date)s · %(year)s年度帮扶措施") % {
         "date": date_text(facts.on),
@@ -135,17 +144,47 @@ def basic_situation(facts) -> list[Block]:
     parts = []
     if scope.whole_town and town is not None:
         located = joined([town.county.city, town.county.name], "")
-        area = f",总面积约{town.area_km2.normalize():f}平方公里" if town.area_km2 else ""
+        area = (
+            _(",总面积约%(area)s平方公里") % {"area": f"{town.area_km2.normalize():f}"}
+            if town.area_km2
+            else ""
+        )
         parts.append(
-            f"{town.name}{'隶属' + located if located else ''}{area},"
-            f"辖{len(scope.villages)}个行政村,{facts.groups}个村民小组。"
+            _("%(town)s%(under)s%(area)s,辖%(villages)s个行政村,%(groups)s个村民小组。")
+            % {
+                "town": town.name,
+                "under": _("隶属%(place)s") % {"place": located} if located else "",
+                "area": area,
+                "villages": len(scope.villages),
+                "groups": facts.groups,
+            }
+        )
+    elif scope.several_towns:
+        parts.append(
+            _("%(county)s辖%(towns)s个镇、%(villages)s个行政村,%(groups)s个村民小组。")
+            % {
+                "county": scope.name,
+                "towns": len(scope.towns),
+                "villages": len(scope.villages),
+                "groups": facts.groups,
+            }
         )
     else:
-        parts.append(f"{scope.name}辖{facts.groups}个村民小组。")
+        parts.append(
+            _("%(place)s辖%(groups)s个村民小组。") % {"place": scope.name, "groups": facts.groups}
+        )
     if pop["registered_persons"]:
         parts.append(
-            f"户籍人口{pop['registered_households']}户{pop['registered_persons']}人,"
-            f"常住{pop['resident_households']}户{pop['resident_persons']}人。"
+            _(
+                "户籍人口%(households)s户%(persons)s人,"
+                "常住%(resident_households)s户%(resident_persons)s人。"
+            )
+            % {
+                "households": pop["registered_households"],
+                "persons": pop["registered_persons"],
+                "resident_households": pop["resident_households"],
+                "resident_persons": pop["resident_persons"],
+            }
         )
     else:
         parts.append(_("%(year)s年人口数据尚未录入。") % {"year": facts.on.year})
@@ -163,23 +202,41 @@ def _poor_villages(scope) -> str:
     if scope.single is not None:
         v = scope.single
         if v.poor_village_kind == PoorVillageKind.NOT_POOR:
-            return f"{v.name}为非贫困村"
-        text = f"{v.name}为{v.get_poor_village_kind_display()}"
-        return text + (f",{v.exit_year}年退出" if v.exit_year else ",尚未退出")
-    who = "全镇" if scope.whole_town else "以上各村中"
+            return _("%(village)s为非贫困村") % {"village": v.name}
+        text = _("%(village)s为%(kind)s") % {
+            "village": v.name,
+            "kind": v.get_poor_village_kind_display(),
+        }
+        if v.exit_year:
+            return text + _(",%(year)s年退出") % {"year": v.exit_year}
+        return text + _(",尚未退出")
+    if scope.several_towns:
+        who = _("%(county)s各镇") % {"county": scope.name}
+    else:
+        who = _("全镇") if scope.whole_town else _("以上各村中")
     if not key and not deep:
-        return f"{who}没有贫困村"
-    text = f"{who}共有{key}个重点贫困村,{deep}个深度贫困村"
+        return _("%(who)s没有贫困村") % {"who": who}
+    text = _("%(who)s共有%(key)s个重点贫困村,%(deep)s个深度贫困村") % {
+        "who": who,
+        "key": key,
+        "deep": deep,
+    }
     if exits:
-        text += "," + ",".join(f"{year}年退出{n}个" for year, n in sorted(exits.items()))
+        text += "," + ",".join(
+            _("%(year)s年退出%(n)s个") % {"year": year, "n": n} for year, n in sorted(exits.items())
+        )
     return text
 
 
 def poverty_situation(facts) -> list[Block]:
     by_status = facts.by_status
     parts = [
-        f"{_poor_villages(facts.scope)};截至{date_text(facts.on)},"
-        f"现有建档立卡贫困户{tally(facts.registered)}。"
+        _("%(villages)s;截至%(date)s,现有建档立卡贫困户%(registered)s。")
+        % {
+            "villages": _poor_villages(facts.scope),
+            "date": date_text(facts.on),
+            "registered": tally(facts.registered),
+        }
     ]
     statuses = [
         f"{STATUS_WORDS[s]}{tally(by_status[s])}"
@@ -187,15 +244,21 @@ def poverty_situation(facts) -> list[Block]:
         if s in by_status and (by_status[s].households or s == PovertyStatus.NOT_LIFTED)
     ]
     if PovertyStatus.NOT_LIFTED not in by_status:
-        statuses.append(f"{STATUS_WORDS[PovertyStatus.NOT_LIFTED]}0户0人")
+        statuses.append(f"{STATUS_WORDS[PovertyStatus.NOT_LIFTED]}{households_persons(0, 0)}")
     incidence = facts.incidence
-    sentence = f"其中{joined(statuses)},贫困发生率{incidence.display}"
+    sentence = _("其中%(statuses)s,贫困发生率%(incidence)s") % {
+        "statuses": joined(statuses),
+        "incidence": incidence.display,
+    }
     if incidence.percent is not None and facts.threshold is not None:
         below = incidence_below_exit_threshold(incidence.percent, facts.threshold)
-        word = "低于" if below else "未低于"
-        sentence += f"({word}{percent(facts.threshold)}的贫困村退出标准)"
+        threshold = {"threshold": percent(facts.threshold)}
+        if below:
+            sentence += _("(低于%(threshold)s的贫困村退出标准)") % threshold
+        else:
+            sentence += _("(未低于%(threshold)s的贫困村退出标准)") % threshold
     parts.append(sentence + "。")
-    parts.append(f"仍享受帮扶政策的贫困人口{facts.enjoying.persons}人。")
+    parts.append(_("仍享受帮扶政策的贫困人口%(persons)s人。") % {"persons": facts.enjoying.persons})
     return [Block("p", "".join(parts))]
 
 
@@ -214,13 +277,23 @@ def percent(value: Decimal) -> str:
 
 
 def _category_line(total) -> str:
-    parts = [f"涉及{total.households}户"]
+    parts = [_("涉及%(households)s户") % {"households": total.households}]
     if total.persons:
-        parts.append(f"{total.persons}人")
-    line = "".join(parts) + f",共{total.applications}项措施,已完成{total.completed}项"
+        parts.append(_("%(persons)s人") % {"persons": total.persons})
+    line = "".join(parts) + _(",共%(applications)s项措施,已完成%(completed)s项") % {
+        "applications": total.applications,
+        "completed": total.completed,
+    }
     if total.funds:
-        line += f",资金{wan(total.funds)}"
+        line += _(",资金%(funds)s") % {"funds": wan(total.funds)}
     return line
+
+
+def _kind_households(kind, households) -> str:
+    return _("%(kind)s%(households)s户") % {
+        "kind": RenovationKind(kind).label,
+        "households": households,
+    }
 
 
 def _housing(facts) -> list[str]:
@@ -230,15 +303,20 @@ def _housing(facts) -> list[str]:
     kinds = [k for k in RenovationKind.values if k in renovations]
     total = sum(renovations[k][0] for k in kinds)
     completed = sum(renovations[k][1] for k in kinds)
-    split = joined([f"{RenovationKind(k).label}{renovations[k][0]}户" for k in kinds])
-    text = f"{facts.year}年计划实施危房改造{total}户,其中{split},目前已完工{completed}户"
+    split = joined([_kind_households(k, renovations[k][0]) for k in kinds])
+    text = _("%(year)s年计划实施危房改造%(total)s户,其中%(split)s,目前已完工%(completed)s户") % {
+        "year": facts.year,
+        "total": total,
+        "split": split,
+        "completed": completed,
+    }
     remaining = [
-        f"{RenovationKind(k).label}{renovations[k][0] - renovations[k][1]}户"
+        _kind_households(k, renovations[k][0] - renovations[k][1])
         for k in kinds
         if renovations[k][0] > renovations[k][1]
     ]
     if remaining:
-        text += f",其余{joined(remaining)}正在实施"
+        text += _(",其余%(remaining)s正在实施") % {"remaining": joined(remaining)}
     return [text + "。"]
 
 
@@ -249,18 +327,34 @@ def _medical(facts) -> list[str]:
         persons = sum(t.persons for t in subsidies)
         each = joined(
             [
-                f"{t.programme.name}{t.persons}人,每人{yuan(t.programme.standard_amount)}"
+                _("%(programme)s%(persons)s人,每人%(amount)s")
+                % {
+                    "programme": t.programme.name,
+                    "persons": t.persons,
+                    "amount": yuan(t.programme.standard_amount),
+                }
                 for t in subsidies
             ],
             ";",
         )
-        out.append(f"{facts.year}年为{persons}名贫困人口补贴城乡居民医疗保险个人缴费({each})。")
+        out.append(
+            _("%(year)s年为%(persons)s名贫困人口补贴城乡居民医疗保险个人缴费(%(each)s)。")
+            % {"year": facts.year, "persons": persons, "each": each}
+        )
     for t in _programmes(facts, Kind.COMMERCIAL_INSURANCE):
         out.append(
-            f"为{t.persons}人代缴{t.programme.name}每人{yuan(t.programme.standard_amount)}。"
+            _("为%(persons)s人代缴%(programme)s每人%(amount)s。")
+            % {
+                "persons": t.persons,
+                "programme": t.programme.name,
+                "amount": yuan(t.programme.standard_amount),
+            }
         )
     for t in _programmes(facts, Kind.MEDICINE_DELIVERY):
-        out.append(f"为{t.persons}人实施{t.programme.name}。")
+        out.append(
+            _("为%(persons)s人实施%(programme)s。")
+            % {"persons": t.persons, "programme": t.programme.name}
+        )
     return out
 
 
@@ -269,23 +363,34 @@ def _education(facts) -> list[str]:
     subsidies = [t for t in _programmes(facts, Kind.STUDENT_SUBSIDY) if t.programme.days]
     if subsidies:
         per_day = joined(
-            [f"{t.programme.name}每人每天{yuan(t.programme.standard_amount)}" for t in subsidies]
+            [
+                _("%(programme)s每人每天%(amount)s")
+                % {"programme": t.programme.name, "amount": yuan(t.programme.standard_amount)}
+                for t in subsidies
+            ]
         )
         days = {t.programme.days for t in subsidies}
         per_year = joined([yuan(t.programme.standard_per_beneficiary) for t in subsidies])
-        text = f"贫困学生生活补助标准为{per_day}"
+        text = _("贫困学生生活补助标准为%(per_day)s") % {"per_day": per_day}
         if len(days) == 1:
-            text += f",全年按{days.pop()}天计算,分别是{per_year}"
+            text += _(",全年按%(days)s天计算,分别是%(per_year)s") % {
+                "days": days.pop(),
+                "per_year": per_year,
+            }
         out.append(text + "。")
     students = facts.students
     total = sum(students.values())
     levels = [
-        f"{EducationLevel(level).label}{students[level]}人"
+        _("%(level)s%(persons)s人")
+        % {"level": EducationLevel(level).label, "persons": students[level]}
         for level in EducationLevel.values
         if students.get(level)
     ]
     if total:
-        out.append(f"资助建档立卡贫困学生{total}人,其中{joined(levels, ',')}。")
+        out.append(
+            _("资助建档立卡贫困学生%(total)s人,其中%(levels)s。")
+            % {"total": total, "levels": joined(levels, ",")}
+        )
     return out
 
 
@@ -294,9 +399,12 @@ def _water(facts) -> list[str]:
     out = []
     if p.purifiers:
         years = "、".join(str(y) for y in p.purifier_years)
-        out.append(f"{years}年为{p.purifier_villages}个村发放安装净水机{p.purifiers}台")
+        out.append(
+            _("%(years)s年为%(villages)s个村发放安装净水机%(purifiers)s台")
+            % {"years": years, "villages": p.purifier_villages, "purifiers": p.purifiers}
+        )
     if p.tap_water_villages:
-        out.append(f"{p.tap_water_villages}个村安装自来水")
+        out.append(_("%(villages)s个村安装自来水") % {"villages": p.tap_water_villages})
     return [",".join(out) + "。"] if out else []
 
 
@@ -309,32 +417,58 @@ def _industry(facts) -> list[str]:
             prog = t.programme
             who = f"{prog.village.name}{prog.partner}" if prog.village else prog.partner
             items.append(
-                f"{who or prog.name}带动贫困户{t.households}户,"
-                f"每户每年增收{yuan(prog.income_per_year)}"
+                _("%(who)s带动贫困户%(households)s户,每户每年增收%(income)s")
+                % {
+                    "who": who or prog.name,
+                    "households": t.households,
+                    "income": yuan(prog.income_per_year),
+                }
             )
-        out.append(f"建立农企利益联结机制:{joined(items, ';')}。")
+        out.append(_("建立农企利益联结机制:%(items)s。") % {"items": joined(items, ";")})
     for t in _programmes(facts, Kind.MENU_SUBSIDY):
-        out.append(f"“菜单式”奖补:{t.programme.name}涉及{t.households}户,资金{wan(t.funds)}。")
+        out.append(
+            _("“菜单式”奖补:%(programme)s涉及%(households)s户,资金%(funds)s。")
+            % {"programme": t.programme.name, "households": t.households, "funds": wan(t.funds)}
+        )
     for t in _programmes(facts, Kind.COLLECTIVE_DIVIDEND):
-        out.append(f"{t.programme.name}惠及{t.households}户。")
+        out.append(
+            _("%(programme)s惠及%(households)s户。")
+            % {"programme": t.programme.name, "households": t.households}
+        )
     p = facts.projects
     if p.collective_income_last_year:
-        out.append(f"{facts.year - 1}年底村集体经济收入达到{wan(p.collective_income_last_year)}。")
+        out.append(
+            _("%(year)s年底村集体经济收入达到%(income)s。")
+            % {"year": facts.year - 1, "income": wan(p.collective_income_last_year)}
+        )
     if p.pv_villages:
         capacity = ""
         if len(p.pv_capacities) == 1:
-            capacity = f",每个村{p.pv_capacities[0].normalize():f}千瓦"
-        text = f"{p.pv_villages}个村建设了村级光伏电站{capacity}"
+            capacity = _(",每个村%(capacity)s千瓦") % {
+                "capacity": f"{p.pv_capacities[0].normalize():f}"
+            }
+        text = _("%(villages)s个村建设了村级光伏电站%(capacity)s") % {
+            "villages": p.pv_villages,
+            "capacity": capacity,
+        }
         if p.pv_income_last_year:
-            text += f",{facts.year - 1}年收益共计{wan(p.pv_income_last_year)}"
+            text += _(",%(year)s年收益共计%(income)s") % {
+                "year": facts.year - 1,
+                "income": wan(p.pv_income_last_year),
+            }
         if p.pv_income_estimate:
-            text += f",{facts.year}年预计收入{wan(p.pv_income_estimate)}"
+            text += _(",%(year)s年预计收入%(income)s") % {
+                "year": facts.year,
+                "income": wan(p.pv_income_estimate),
+            }
         pv = _programmes(facts, Kind.PHOTOVOLTAIC)
         for t in pv:
-            text += (
-                f";纳入光伏扶贫电站收益分配的贫困户{t.households}户,"
-                f"每户每年收益{yuan(t.programme.income_per_year)}"
-            )
+            text += _(
+                ";纳入光伏扶贫电站收益分配的贫困户%(households)s户,每户每年收益%(income)s"
+            ) % {
+                "households": t.households,
+                "income": yuan(t.programme.income_per_year),
+            }
         out.append(text + "。")
     return out
 
@@ -344,28 +478,47 @@ def _employment(facts) -> list[str]:
     if not posts:
         return []
     items = [
-        f"{t.programme.name}{t.persons}人,每人每年工资{yuan(t.programme.standard_amount)}"
+        _("%(programme)s%(persons)s人,每人每年工资%(amount)s")
+        % {
+            "programme": t.programme.name,
+            "persons": t.persons,
+            "amount": yuan(t.programme.standard_amount),
+        }
         for t in posts
     ]
-    return [f"{facts.year}年在贫困户中安排{joined(items, ';')}。"]
+    return [
+        _("%(year)s年在贫困户中安排%(items)s。") % {"year": facts.year, "items": joined(items, ";")}
+    ]
 
 
 def _finance(facts) -> list[str]:
     out = []
     for t in _programmes(facts, Kind.MICROCREDIT):
-        text = f"有贷款意愿、符合贷款条件的贫困户{t.households}户,目前已发放贷款{t.completed}户"
+        text = _(
+            "有贷款意愿、符合贷款条件的贫困户%(households)s户,目前已发放贷款%(completed)s户"
+        ) % {"households": t.households, "completed": t.completed}
         if t.in_progress or t.planned:
-            text += f",{t.in_progress + t.planned}户正在办理"
+            text += _(",%(households)s户正在办理") % {"households": t.in_progress + t.planned}
         out.append(text + "。")
     return out
 
 
 def _social_security(facts) -> list[str]:
-    text = f"建档立卡贫困人口享受最低生活保障{facts.dibao.households}户、{facts.dibao.persons}人,"
-    text += f"五保(特困供养)人员{facts.tekun_persons}人"
+    text = _("建档立卡贫困人口享受最低生活保障%(households)s户、%(persons)s人,") % {
+        "households": facts.dibao.households,
+        "persons": facts.dibao.persons,
+    }
+    text += _("五保(特困供养)人员%(persons)s人") % {"persons": facts.tekun_persons}
     subsidies = _programmes(facts, Kind.DISABILITY_SUBSIDY)
     if subsidies:
-        text += "," + joined([f"享受{t.programme.name}{t.persons}人" for t in subsidies], ",")
+        text += "," + joined(
+            [
+                _("享受%(programme)s%(persons)s人")
+                % {"programme": t.programme.name, "persons": t.persons}
+                for t in subsidies
+            ],
+            ",",
+        )
     return [text + "。"]
 
 
@@ -380,15 +533,15 @@ SPECIFICS = {
     Category.SOCIAL_SECURITY: _social_security,
 }
 CATEGORY_HEADINGS = {
-    Category.HOUSING: "住房安全保障",
-    Category.MEDICAL: "基本医疗保障",
-    Category.EDUCATION: "教育扶贫",
-    Category.WATER: "饮水安全保障",
-    Category.INDUSTRY: "产业扶贫",
-    Category.EMPLOYMENT: "就业扶贫",
-    Category.FINANCE: "金融扶贫",
-    Category.SOCIAL_SECURITY: "社会保障兜底",
-    Category.CIVIL_RELIEF: "民政救助",
+    Category.HOUSING: gettext_lazy("住房安全保障"),
+    Category.MEDICAL: gettext_lazy("基本医疗保障"),
+    Category.EDUCATION: gettext_lazy("教育扶贫"),
+    Category.WATER: gettext_lazy("饮水安全保障"),
+    Category.INDUSTRY: gettext_lazy("产业扶贫"),
+    Category.EMPLOYMENT: gettext_lazy("就业扶贫"),
+    Category.FINANCE: gettext_lazy("金融扶贫"),
+    Category.SOCIAL_SECURITY: gettext_lazy("社会保障兜底"),
+    Category.CIVIL_RELIEF: gettext_lazy("民政救助"),
 }
 
 
@@ -397,7 +550,7 @@ def measures_table(facts) -> Block | None:
     totals = [t for t in facts.category_totals if t.applications]
     if not totals:
         return None
-    header = ("类别", "受益户", "受益人(到人)", "措施数", "已完成", "资金(元)")
+    header = (_("类别"), _("受益户"), _("受益人(到人)"), _("措施数"), _("已完成"), _("资金(元)"))
     rows = [
         (
             str(t.label),
@@ -409,7 +562,8 @@ def measures_table(facts) -> Block | None:
         )
         for t in totals
     ]
-    return Block("table", f"{facts.year}年帮扶措施分类汇总(不含已取消)", (header, *rows))
+    caption = _("%(year)s年帮扶措施分类汇总(不含已取消)") % {"year": facts.year}
+    return Block("table", caption, (header, *rows))
 
 
 def measures_section(facts) -> list[Block]:
@@ -431,19 +585,29 @@ def measures_section(facts) -> list[Block]:
         blocks.append(Block("h3", f"{n}.{heading}"))
         text = "".join(specific)
         if total is not None and total.applications:
-            text += f"本年度{category.label}类帮扶措施{_category_line(total)}。"
+            text += _("本年度%(category)s类帮扶措施%(line)s。") % {
+                "category": category.label,
+                "line": _category_line(total),
+            }
         blocks.append(Block("p", text or _("本年度暂无此类帮扶措施。")))
     return blocks
 
 
 def village_measures(facts) -> list[Block]:
     c = facts.coverage
-    text = (
-        f"{facts.year}年{facts.scope.name}建档立卡户享受帮扶措施{c.households}户"
-        f"(到人措施{c.persons}人),共{c.applications}项,已完成{c.completed}项"
-    )
+    text = _(
+        "%(year)s年%(place)s建档立卡户享受帮扶措施%(households)s户"
+        "(到人措施%(persons)s人),共%(applications)s项,已完成%(completed)s项"
+    ) % {
+        "year": facts.year,
+        "place": facts.scope.name,
+        "households": c.households,
+        "persons": c.persons,
+        "applications": c.applications,
+        "completed": c.completed,
+    }
     if c.funds:
-        text += f",资金{wan(c.funds)}"
+        text += _(",资金%(funds)s") % {"funds": wan(c.funds)}
     blocks = [Block("p", text + "。")]
     blocks.extend(Block("p", line) for line in _education(facts) + _social_security(facts))
     return blocks
@@ -453,15 +617,19 @@ def village_measures(facts) -> list[Block]:
 
 
 def _health(member) -> str:
-    who = "户主" if member.relation == Relation.HEAD else member.get_relation_display()
+    who = _("户主") if member.relation == Relation.HEAD else member.get_relation_display()
     if member.health == Health.DISABLED:
         grade = member.get_disability_grade_display() if member.disability_grade else ""
         kind = member.get_disability_kind_display() if member.disability_kind else ""
-        return f"{who}{kind or '残疾'}{grade}"
+        kind = kind or _("残疾")
+        return f"{who}{kind}{grade}"
     if member.health == Health.SERIOUS:
-        return f"{who}患有{member.illness or '大病'}"
+        return _("%(who)s患有%(illness)s") % {"who": who, "illness": member.illness or _("大病")}
     if member.health == Health.CHRONIC:
-        return f"{who}患有{member.illness or '长期慢性病'}"
+        return _("%(who)s患有%(illness)s") % {
+            "who": who,
+            "illness": member.illness or _("长期慢性病"),
+        }
     return ""
 
 
@@ -482,15 +650,18 @@ def _measures(lines) -> list[str]:
         added = sum((m.added_income for m in items), Decimal("0"))
         figure = ""
         if len(items) > 1:
-            figure = f"{len(items)}人"
+            figure = _("%(persons)s人") % {"persons": len(items)}
             if amount and first.kind != Kind.RENOVATION:
-                figure += f"共{yuan(amount)}"
+                figure += _("共%(amount)s") % {"amount": yuan(amount)}
         elif amount and first.kind != Kind.RENOVATION:
             figure = yuan(amount)
         elif added:
-            figure = f"增收{yuan(added)}"
+            figure = _("增收%(amount)s") % {"amount": yuan(added)}
         detail = joined([renovation_kind, first.status_label, note], ",")
-        out.append(f"{programme}{figure}({detail})")
+        out.append(
+            _("%(programme)s%(figure)s(%(detail)s)")
+            % {"programme": programme, "figure": figure, "detail": detail}
+        )
     return out
 
 
@@ -503,36 +674,42 @@ def household_paragraph(i: int, item, on) -> str:
         if h.identification_kind in IdentificationKind.values
         else ""
     )
-    parts = [f"({i}){name}({kind}),{h.village.name}"]
+    parts = [
+        _("(%(i)s)%(name)s(%(kind)s),%(village)s")
+        % {"i": i, "name": name, "kind": kind, "village": h.village.name}
+    ]
     if h.natural_village_id:
         parts[0] += f"{h.natural_village.name}"
-    parts.append(f"家庭人口{item.size}人")
+    parts.append(_("家庭人口%(size)s人") % {"size": item.size})
     if item.status == PovertyStatus.RETURNED:
-        parts.append("返贫户")
-    parts.append(f"{h.identified_year}年识别为贫困户")
+        parts.append(_("返贫户"))
+    parts.append(_("%(year)s年识别为贫困户") % {"year": h.identified_year})
     if h.residence_village_id and h.residence_village_id != h.village_id:
-        parts.append(f"现居住在{h.residence_village.name}")
+        parts.append(_("现居住在%(village)s") % {"village": h.residence_village.name})
     health = [_health(m) for m in item.members]
     parts.extend(x for x in health if x)
     for m in item.members:
         if m.deceased_on and m.deceased_on <= on:
-            who = "户主" if m.relation == Relation.HEAD else m.name
-            parts.append(f"{who}已于{m.deceased_on.year}年{m.deceased_on.month}月死亡")
+            who = _("户主") if m.relation == Relation.HEAD else m.name
+            parts.append(
+                _("%(who)s已于%(year)s年%(month)s月死亡")
+                % {"who": who, "year": m.deceased_on.year, "month": m.deceased_on.month}
+            )
     if item.per_capita_income is not None:
-        parts.append(f"人均纯收入{yuan(item.per_capita_income)}")
+        parts.append(_("人均纯收入%(income)s") % {"income": yuan(item.per_capita_income)})
     else:
-        parts.append("本年度收入尚未核算")
+        parts.append(_("本年度收入尚未核算"))
     if item.failed:
         parts.append(joined([failed_label(c) for c in item.failed]))
     if h.dibao_class:
-        parts.append(f"享受{h.dibao_class}类低保")
+        parts.append(_("享受%(dibao_class)s类低保") % {"dibao_class": h.dibao_class})
     if h.attribute in (HouseholdAttribute.TEKUN, HouseholdAttribute.DIBAO_TEKUN):
-        parts.append("享受五保(特困供养)")
+        parts.append(_("享受五保(特困供养)"))
     text = ",".join(parts) + "。"
     if item.measures:
-        text += f"措施:{joined(_measures(item.measures), ';')}。"
+        text += _("措施:%(measures)s。") % {"measures": joined(_measures(item.measures), ";")}
     else:
-        text += "措施:本年度尚未制定帮扶措施。"
+        text += _("措施:本年度尚未制定帮扶措施。")
     return text
 
 
@@ -540,11 +717,22 @@ def not_lifted_section(facts) -> list[Block]:
     items = facts.not_lifted
     persons = sum(item.size for item in items)
     if not items:
-        return [Block("p", f"截至{date_text(facts.on)},{facts.scope.name}没有未脱贫户。")]
-    intro = (
-        f"截至{date_text(facts.on)},{facts.scope.name}未脱贫户{len(items)}户{persons}人。"
+        return [
+            Block(
+                "p",
+                _("截至%(date)s,%(place)s没有未脱贫户。")
+                % {"date": date_text(facts.on), "place": facts.scope.name},
+            )
+        ]
+    intro = _(
+        "截至%(date)s,%(place)s未脱贫户%(households)s户%(persons)s人。"
         "针对每户的具体情况制定了帮扶措施,明确了责任人,逐户情况如下:"
-    )
+    ) % {
+        "date": date_text(facts.on),
+        "place": facts.scope.name,
+        "households": len(items),
+        "persons": persons,
+    }
     blocks = [Block("p", intro)]
     blocks.extend(
         Block("p", household_paragraph(i, item, facts.on)) for i, item in enumerate(items, 1)
@@ -559,22 +747,33 @@ def round_paragraph(summary, villages: int) -> str:
     r = summary.inspection_round
     text = f"{r.name}"
     if r.summary:
-        text += f"({r.summary})"
+        text += _("(%(summary)s)") % {"summary": r.summary}
     categories = summary.categories
     if len(categories) > 1:
-        split = joined([f"{c.label}{c.found}条问题" for c in categories])
-        text += f",共{summary.found}条问题,其中涉及{split}"
+        split = joined(
+            [
+                _("%(category)s%(found)s条问题") % {"category": c.label, "found": c.found}
+                for c in categories
+            ]
+        )
+        text += _(",共%(found)s条问题,其中涉及%(split)s") % {
+            "found": summary.found,
+            "split": split,
+        }
     else:
         label = categories[0].label if categories else ""
-        text += f",发现{label}问题{summary.found}条"
+        text += _(",发现%(category)s问题%(found)s条") % {"category": label, "found": summary.found}
     if villages:
-        text += f",涉及{villages}个行政村"
+        text += _(",涉及%(villages)s个行政村") % {"villages": villages}
     if summary.open == 0:
-        text += ",已全部整改完成"
+        text += _(",已全部整改完成")
     else:
-        text += f",已完成整改{summary.done}条,正在整改{summary.open}条"
+        text += _(",已完成整改%(done)s条,正在整改%(open)s条") % {
+            "done": summary.done,
+            "open": summary.open,
+        }
         if summary.overdue:
-            text += f"(其中超期{summary.overdue}条)"
+            text += _("(其中超期%(overdue)s条)") % {"overdue": summary.overdue}
     return text + "。"
 
 
@@ -584,10 +783,17 @@ def rectification_section(facts) -> list[Block]:
         for s in facts.rounds
     ]
     p = facts.problems
-    total = f"截至{date_text(facts.on)},共发现问题{p.found}条,已完成整改{p.done}条"
+    total = _("截至%(date)s,共发现问题%(found)s条,已完成整改%(done)s条") % {
+        "date": date_text(facts.on),
+        "found": p.found,
+        "done": p.done,
+    }
     if p.open:
-        total += f",正在整改{p.open}条"
-        total += f",其中超期{p.overdue}条" if p.overdue else ",均在整改时限内"
+        total += _(",正在整改%(open)s条") % {"open": p.open}
+        if p.overdue:
+            total += _(",其中超期%(overdue)s条") % {"overdue": p.overdue}
+        else:
+            total += _(",均在整改时限内")
     blocks.append(Block("p", total + "。"))
     return blocks
 
@@ -600,35 +806,57 @@ def census_section(facts) -> list[Block]:
     parts = []
     if c.leading_group is not None:
         when = c.leading_group.established_on
-        started = f"{when.year}年{when.month}月" if when else ""
-        leader = f"由{c.leader.name}{c.leader.position}为组长的" if c.leader else ""
-        parts.append(f"{started}成立了{leader}{c.leading_group.name}")
+        started = (
+            _("%(year)s年%(month)s月") % {"year": when.year, "month": when.month} if when else ""
+        )
+        leader = (
+            _("由%(name)s%(position)s为组长的")
+            % {"name": c.leader.name, "position": c.leader.position}
+            if c.leader
+            else ""
+        )
+        parts.append(
+            _("%(started)s成立了%(leader)s%(group)s")
+            % {"started": started, "leader": leader, "group": c.leading_group.name}
+        )
         if c.office is not None:
-            parts.append(f"下设{c.office.name}")
+            parts.append(_("下设%(office)s") % {"office": c.office.name})
         if c.working_groups:
             names = joined([g.name for g in c.working_groups])
-            parts.append(f"组建了{names}等{len(c.working_groups)}个小组")
-        parts.append("明确了工作职责")
+            parts.append(
+                _("组建了%(names)s等%(n)s个小组") % {"names": names, "n": len(c.working_groups)}
+            )
+        parts.append(_("明确了工作职责"))
     staff = []
     if c.enumerators:
         if c.enumerators_per_village:
-            staff.append(f"每个村设置{c.enumerators_per_village}名摸底清查人员")
+            staff.append(_("每个村设置%(n)s名摸底清查人员") % {"n": c.enumerators_per_village})
         else:
-            staff.append(f"各村共设置{c.enumerators}名摸底清查人员")
+            staff.append(_("各村共设置%(n)s名摸底清查人员") % {"n": c.enumerators})
     if c.reviewers and facts.scope.whole_town:
-        staff.append(f"镇政府设置{c.reviewers}名数据审核人员")
+        staff.append(_("镇政府设置%(n)s名数据审核人员") % {"n": c.reviewers})
     text = ",".join(parts) + "。" if parts else ""
     if staff:
-        text += "同时" + ",".join(staff) + ",对所有贫困户的数据进行整理核查。"
+        text += _("同时%(staff)s,对所有贫困户的数据进行整理核查。") % {"staff": ",".join(staff)}
     blocks = [Block("p", text or _("普查工作机构尚未录入。"))]
     g = c.progress
     if g is not None:
         blocks.append(
             Block(
                 "p",
-                f"截至{date_text(facts.on)},应核查{g.households}户,已核查{g.checked}户,"
-                f"审核通过{g.approved}户,退回修改{g.sent_back}户;"
-                f"数据质量规则发现待处理问题{g.open_violations}个。",
+                _(
+                    "截至%(date)s,应核查%(households)s户,已核查%(checked)s户,"
+                    "审核通过%(approved)s户,退回修改%(sent_back)s户;"
+                    "数据质量规则发现待处理问题%(violations)s个。"
+                )
+                % {
+                    "date": date_text(facts.on),
+                    "households": g.households,
+                    "checked": g.checked,
+                    "approved": g.approved,
+                    "sent_back": g.sent_back,
+                    "violations": g.open_violations,
+                },
             )
         )
     return blocks

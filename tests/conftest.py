@@ -1,6 +1,6 @@
 import pytest
 
-from households.demo import build_demo_town, remove_demo_town
+from demo.build import build_demo_town, remove_demo_town
 
 
 @pytest.fixture(scope="module")

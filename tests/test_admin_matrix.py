@@ -19,8 +19,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from demo.build import ensure_demo_users
 from households import roles
-from households.demo.build import ensure_demo_users
 from households.ledger.tasks import preview_ledger_import
 from households.models import Household, UserProfile, Village
 from tests.test_admin import add_household, data, id_number  # noqa: F401

@@ -24,9 +24,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditAction, AuditEntry
+from demo.build import ensure_demo_users
 from households import roles, rules
 from households.choices import PovertyStatus, Relation
-from households.demo.build import ensure_demo_users
 from households.models import (
     Household,
     HouseholdStatusPeriod,

@@ -83,9 +83,12 @@ INSTALLED_APPS = [
     "audit",
     "households",
     "measures",
+    "assessment",
     "rectification",
     "census",
     "reports",
+    # The demo town (manage.py load_demo), above every app it fills.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -281,3 +281,21 @@ TITLE_INDEX: dict[str, str] = {
     **header_variants(),
     **{normalise_title(title): column.key for column in READ_COLUMNS for title in column.titles},
 }
+
+
+def column_letter(index: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """ "A" → 0, "AA" → 26."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index - 1

@@ -315,8 +315,8 @@ def _households(households_queryset: QuerySet, on: date, *, periods: bool = Fals
 
     Members present on ``on`` come head first, then by joining date; the
     per-capita income divides the net income of ``on.year`` by the members
-    present on the income's survey date, as ``selectors.household_check``
-    and ``check_queries.with_income`` do.
+    present on the income's survey date, as ``assessment.selectors.lifting_check``
+    and ``assessment.queries.with_income`` do.
     """
     queryset = _export_queryset(households_queryset, on, periods=periods)
     for household in queryset.iterator(chunk_size=CHUNK_SIZE):

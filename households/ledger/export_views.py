@@ -120,7 +120,8 @@ def ledger_template_download(request):
     village = _village(request)
     name = village.name if village else ""
     content = export.ledger_template(village=name)
-    return _xlsx_response(content, f"{name}{_('建档立卡户台账模板')}.xlsx")
+    title = _("建档立卡户台账模板")
+    return _xlsx_response(content, f"{name}{title}.xlsx")
 
 
 @require_GET

@@ -19,7 +19,7 @@ from accounts.models import PasswordState
 from accounts.services import password_expired
 from accounts.validators import missing_classes
 from audit.models import AuditAction, AuditEntry
-from households.management.commands.load_demo import DEMO_PASSWORD
+from demo.management.commands.load_demo import DEMO_PASSWORD
 from tests.accounts.personas import PASSWORD, login_post
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from assessment import rules as lifting_rules
 from census import rules
 from census.rules import CheckAction, ItemResult, RuleCode
 from households import rules as hrules
@@ -15,15 +16,15 @@ ON = date(2020, 5, 31)
 
 def lifting(**failing):
     """A lifting check where the criteria named in ``failing`` fail with their reason."""
-    return hrules.LiftingCheck(
+    return lifting_rules.LiftingCheck(
         results=tuple(
-            hrules.CriterionResult(
+            lifting_rules.CriterionResult(
                 key=c,
                 label=str(c.label),
                 passed=c.value not in failing,
                 reason=failing.get(c.value, "ok"),
             )
-            for c in hrules.Criterion
+            for c in lifting_rules.Criterion
         )
     )
 

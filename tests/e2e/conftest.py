@@ -27,9 +27,9 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect, sync_playwright
 
+from demo.build import ensure_demo_users
 from households import roles
 from households.choices import HousingGrade, PovertyStatus, Relation
-from households.demo.build import ensure_demo_users
 from households.models import County, Household, Town
 from tests.factories import (
     GuaranteeFactory,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from demo.build import ensure_demo_users
 from households.choices import HousingGrade
-from households.demo.build import ensure_demo_users
 from measures.models import Assignment, ResponsiblePerson
 from tests.factories import (
     GroupFactory,

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessment import services as assessment_services
 from audit.models import AuditEntry
 from households import services
 from households.choices import LeaveReason, PovertyStatus
@@ -135,7 +136,7 @@ def undo_url(household):
 def test_the_administrator_undoes_a_status_change_entered_by_mistake(town, client_for):
     household = town["household"]
     household.incomes.update(wage_income=Decimal("9000"))
-    services.household_change_status(
+    assessment_services.household_change_status(
         household=household, status=PovertyStatus.LIFTED, on=date(2020, 5, 20), reason="误点"
     )
     household.refresh_from_db()
@@ -154,7 +155,7 @@ def test_the_administrator_undoes_a_status_change_entered_by_mistake(town, clien
 def test_undoing_never_restores_a_lifted_status_the_household_does_not_meet(town, client_for):
     household = town["household"]  # 3,500 yuan a head: below the 4,000 line
     household.status_periods.update(status=PovertyStatus.LIFTED)
-    services.household_change_status(
+    assessment_services.household_change_status(
         household=household, status=PovertyStatus.RETURNED, on=date(2020, 5, 20), reason="返贫"
     )
     household.refresh_from_db()

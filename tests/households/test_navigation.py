@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from households import views
+from assessment import views
 from households.models import Village
 from tests.households.conftest import make_household
 

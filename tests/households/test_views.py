@@ -85,7 +85,7 @@ def test_asking_for_another_village_in_the_list_or_export_is_not_found(town, cli
 
 
 def test_removed_households_leave_the_default_list(town, client_for):
-    from households.services import household_change_status
+    from assessment.services import household_change_status
 
     household_change_status(
         household=town["household"], status="cleared", on=date(2020, 5, 1), reason="错评"

@@ -11,12 +11,12 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
-from households.demo.build import ensure_demo_users
+from assessment.filters import ENJOYING
+from assessment.rules import Criterion
+from assessment.selectors import lifting_check, my_households
+from demo.build import ensure_demo_users
 from households.models import Household, Village
-from households.rules import Criterion
-from households.selectors import household_check
 from measures import services
-from measures.filters import ENJOYING
 from measures.models import (
     Category,
     Kind,
@@ -28,7 +28,6 @@ from measures.models import (
 )
 from measures.selectors import (
     apply_plan,
-    my_households,
     programme_totals,
     programme_totals_for,
     village_coverage,
@@ -154,7 +153,7 @@ def test_my_households_agree_with_the_household_page(users):
     rows = my_households(person=person, on=AS_OF)
     assert len(rows) == person.assignments.filter(ended_on__isnull=True).count() > 5
     for row in rows:
-        result = household_check(household=row.household, on=AS_OF)
+        result = lifting_check(household=row.household, on=AS_OF)
         assert row.failed == [f.key for f in result.check.failures]
         assert row.per_capita_income == result.per_capita_income
         assert row.planned_added_income == result.planned_added_income
@@ -171,7 +170,7 @@ def test_my_households_take_two_queries(users, django_assert_num_queries):
 
 def test_projected_income_follows_the_applications_of_seed_household_4():
     household = Household.objects.get(notes__contains="第4户")
-    before = household_check(household=household, on=AS_OF)
+    before = lifting_check(household=household, on=AS_OF)
     assert before.projected_per_capita_income == Decimal("4950.00")  # 3,950 + relief + dividend
     assert before.projected_check.passed
     relief, dividend = household.measures.filter(status="planned").order_by("-programme__kind")
@@ -183,7 +182,7 @@ def test_projected_income_follows_the_applications_of_seed_household_4():
         reason="已纳入低保,不再临时救助",
         expected_version=relief.version,
     )
-    after = household_check(household=household, on=AS_OF)
+    after = lifting_check(household=household, on=AS_OF)
     assert after.planned_added_income == before.planned_added_income - relief.added_income
     assert after.projected_per_capita_income == Decimal("4450.00")
     services.application_change_status(
@@ -193,7 +192,7 @@ def test_projected_income_follows_the_applications_of_seed_household_4():
         reason="合作社未分红",
         expected_version=dividend.version,
     )
-    last = household_check(household=household, on=AS_OF)
+    last = lifting_check(household=household, on=AS_OF)
     assert last.planned_added_income == 0
     assert not last.projected_check.get(Criterion.INCOME).passed
 

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from assessment.selectors import lifting_check
 from households.models import Household
-from households.selectors import household_check
 from measures import rules, services
 from measures.models import MeasureApplication, Programme, Target, Unit
 from measures.selectors import apply_plan
@@ -241,11 +241,11 @@ def test_planned_measures_feed_the_projected_income_until_they_land_or_are_cance
     town, programmes
 ):
     household = town["household"]  # 7,000 for 2 persons: 3,500 < 4,000
-    before = household_check(household=household, on=ON)
+    before = lifting_check(household=household, on=ON)
     assert (before.planned_added_income, before.check.passed) == (0, False)
 
     a = add(programmes["dividend"], household)  # +3,000 a year
-    planned = household_check(household=household, on=ON)
+    planned = lifting_check(household=household, on=ON)
     assert planned.planned_added_income == Decimal("3000")
     assert planned.projected_per_capita_income == Decimal("5000.00")
     assert planned.projected_check.passed
@@ -253,17 +253,17 @@ def test_planned_measures_feed_the_projected_income_until_they_land_or_are_cance
     services.application_change_status(
         application=a, status="in_progress", on=ON, expected_version=1
     )
-    assert household_check(household=household, on=ON).planned_added_income == Decimal("3000")
+    assert lifting_check(household=household, on=ON).planned_added_income == Decimal("3000")
 
     services.application_change_status(
         application=a, status="cancelled", on=ON, reason="企业停产", expected_version=2
     )
-    cancelled = household_check(household=household, on=ON)
+    cancelled = lifting_check(household=household, on=ON)
     assert (cancelled.planned_added_income, cancelled.projected_check.passed) == (0, False)
 
     b = add(programmes["dividend"], household)
     services.application_change_status(application=b, status="completed", on=ON, expected_version=1)
-    assert household_check(household=household, on=ON).planned_added_income == 0
+    assert lifting_check(household=household, on=ON).planned_added_income == 0
 
 
 # -- programmes ---------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_rounds_page_shows_the_reports_figures(client, django_assert_num_queries
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    from households.demo.build import ensure_demo_users
+    from demo.build import ensure_demo_users
 
     ensure_demo_users(password="test-Password-2020")
     client.force_login(get_user_model().objects.get(username="admin"))
@@ -123,7 +123,7 @@ def test_rounds_page_shows_the_reports_figures(client, django_assert_num_queries
 def test_a_cadre_counts_only_problems_concerning_their_village(client):
     from django.contrib.auth import get_user_model
 
-    from households.demo.build import ensure_demo_users
+    from demo.build import ensure_demo_users
 
     ensure_demo_users(password="test-Password-2020")
     cadre = get_user_model().objects.get(username="cadre")  # 学田地村
@@ -134,7 +134,7 @@ def test_a_cadre_counts_only_problems_concerning_their_village(client):
 
 
 def test_the_demos_closed_problems_are_consistent_with_its_date():
-    from households.demo.build import ensure_demo_users
+    from demo.build import ensure_demo_users
 
     ensure_demo_users(password="test-Password-2020")
     done = Problem.objects.filter(status=ProblemStatus.DONE)

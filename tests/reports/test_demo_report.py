@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from demo.build import ensure_demo_users
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.demo.build import ensure_demo_users
 from households.models import Household, Village
 from reports import selectors
 

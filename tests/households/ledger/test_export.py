@@ -23,8 +23,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from assessment.queries import with_income
 from households import rules
-from households.check_queries import with_income
 from households.choices import (
     DibaoClass,
     HouseholdAttribute,

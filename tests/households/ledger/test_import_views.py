@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from households.ledger import annotate, pipeline, services
+from households.ledger import annotate, services
 from households.ledger.models import LedgerImport, LedgerImportStatus
+from households.ledger.plan import messages
 from households.models import Household, Member
 from tests.factories import id_number
 from tests.households.ledger.helpers import (
@@ -89,8 +90,8 @@ def test_preview_lists_every_error_and_offers_no_confirm(ledger_town, client_for
 
     assert 'id="confirm"' not in content
     # The cadre's own village is the upload's: another in the 行政村 column is an error.
-    assert pipeline.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in content
-    assert pipeline.ERROR_SIZE.format(given=5, actual=2) in content
+    assert messages.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in content
+    assert messages.ERROR_SIZE.format(given=5, actual=2) in content
     assert reverse("ledger:errors", kwargs={"pk": record.pk}) in content
     response = client.post(confirm_url(record), follow=True)
     assert "不能导入" in response.content.decode()
@@ -113,7 +114,7 @@ def test_error_workbook_marks_the_bad_cell_with_a_comment(ledger_town, client_fo
     sheet = workbook["台账"]
     cell = sheet[f"{letter('行政村')}{FIRST_ROW}"]
     assert cell.value == "点力村"  # the user's data, as uploaded
-    assert pipeline.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in cell.comment.text
+    assert messages.ERROR_VILLAGE_DISAGREES.format(village="学田地村") in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert sheet["A1"].value == "学田地村建档立卡贫困户花名册"  # layout kept
     assert sheet[f"{letter('姓名')}{FIRST_ROW}"].comment is None
@@ -127,7 +128,7 @@ def test_row_errors_are_marked_on_the_rows_first_cell(ledger_town, settings):
     for rows in (0, 10**6):  # loaded whole, and streamed
         content = annotate.error_workbook(data=data, preview=record.preview, rows=rows)
         sheet = load_workbook(BytesIO(content))["台账"]
-        assert str(pipeline.ERROR_NO_HOUSEHOLD) in sheet[f"A{FIRST_ROW}"].comment.text
+        assert str(messages.ERROR_NO_HOUSEHOLD) in sheet[f"A{FIRST_ROW}"].comment.text
         assert sheet[f"{letter('姓名')}{FIRST_ROW}"].value == "无户人"
 
 

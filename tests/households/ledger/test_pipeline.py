@@ -14,6 +14,7 @@ from households import rules
 from households.choices import Health, HouseholdAttribute, JoinReason, PovertyStatus, Sex
 from households.ledger import pipeline, services
 from households.ledger.models import LedgerImport, LedgerImportStatus
+from households.ledger.plan import messages
 from households.models import Household, HouseholdIncome, HouseholdStatusPeriod, Member
 from households.services import ConcurrentEditError, member_save
 from tests.factories import id_number
@@ -177,7 +178,7 @@ def test_conflicting_repeated_household_values_are_an_error_on_the_later_cell(le
 
     record = preview(ledger_xlsx(rows), user("cadre"))
 
-    message = pipeline.ERROR_CONFLICT.format(row=FIRST_ROW, value=2019)
+    message = messages.ERROR_CONFLICT.format(row=FIRST_ROW, value=2019)
     assert (FIRST_ROW + 1, letter("识别年度"), message) in errors_of(record)
 
 
@@ -215,7 +216,7 @@ def test_every_broken_row_is_reported_and_nothing_can_be_written(ledger_town):
     errors = errors_of(record)
     id_col, relation_col = letter("身份证号"), letter("与户主关系")
     expected_check = rules.id_check_digit(bad_id[:17])
-    assert (3, letter("户编号"), str(pipeline.ERROR_NO_HOUSEHOLD)) in errors
+    assert (3, letter("户编号"), str(messages.ERROR_NO_HOUSEHOLD)) in errors
     assert (
         4,
         id_col,
@@ -226,19 +227,19 @@ def test_every_broken_row_is_reported_and_nothing_can_be_written(ledger_town):
     assert (
         4,
         letter("人均纯收入"),
-        pipeline.ERROR_PER_CAPITA.format(
+        messages.ERROR_PER_CAPITA.format(
             given="5000.00", computed=Decimal("4000.00"), net="8000.00", size=2
         ),
     ) in warnings
     assert (
         6,
         letter("行政村"),
-        pipeline.ERROR_VILLAGE_UNKNOWN.format(name="白音村", villages="学田地村"),
+        messages.ERROR_VILLAGE_UNKNOWN.format(name="白音村", villages="学田地村"),
     ) in errors
-    assert (8, relation_col, str(pipeline.ERROR_NO_HEAD)) in errors
-    assert (8, letter("家庭人口"), pipeline.ERROR_SIZE.format(given=3, actual=2)) in warnings
-    assert (9, id_col, str(pipeline.ERROR_ID_REGISTERED)) in errors
-    assert (11, id_col, pipeline.ERROR_ID_DUPLICATE.format(row=5)) in errors
+    assert (8, relation_col, str(messages.ERROR_NO_HEAD)) in errors
+    assert (8, letter("家庭人口"), messages.ERROR_SIZE.format(given=3, actual=2)) in warnings
+    assert (9, id_col, str(messages.ERROR_ID_REGISTERED)) in errors
+    assert (11, id_col, messages.ERROR_ID_DUPLICATE.format(row=5)) in errors
     # Each error has its column title, for the table and the error workbook.
     titles = {(e["column"], e["title"]) for e in record.preview["errors"]}
     assert (id_col, "身份证号") in titles
@@ -262,10 +263,10 @@ def test_cadre_cannot_import_rows_of_another_village(ledger_town):
     record = preview(ledger_xlsx(rows), user("cadre"))
 
     errors = errors_of(record)
-    assert (FIRST_ROW, letter("行政村"), str(pipeline.ERROR_VILLAGE_SCOPE)) in errors
+    assert (FIRST_ROW, letter("行政村"), str(messages.ERROR_VILLAGE_SCOPE)) in errors
     # Someone else's household number: an error that reveals nothing about it.
-    assert (FIRST_ROW + 2, letter("户编号"), str(pipeline.ERROR_NUMBER_NOT_YOURS)) in errors
-    assert "点力村" not in str(pipeline.ERROR_NUMBER_NOT_YOURS)
+    assert (FIRST_ROW + 2, letter("户编号"), str(messages.ERROR_NUMBER_NOT_YOURS)) in errors
+    assert "点力村" not in str(messages.ERROR_NUMBER_NOT_YOURS)
     assert other.members.first().name not in str(record.preview)
 
 
@@ -287,7 +288,7 @@ def test_head_name_must_match_the_head(ledger_town):
     rows = household("150927000100022")
     rows[0]["户主姓名"] = "赵大川"
     record = preview(ledger_xlsx(rows), user("cadre"))
-    message = pipeline.ERROR_HEAD_NAME.format(given="赵大川", actual="赵大山")
+    message = messages.ERROR_HEAD_NAME.format(given="赵大川", actual="赵大山")
     assert errors_of(record) == {(FIRST_ROW, letter("户主姓名"), message)}
 
 
@@ -297,7 +298,7 @@ def test_two_heads_are_an_error_on_the_second(ledger_town):
         members=[("甲", id_number(date(1970, 1, 1)), "户主"), ("乙", id_number(), "户主")],
     )
     record = preview(ledger_xlsx(rows), user("cadre"))
-    message = pipeline.ERROR_TWO_HEADS.format(row=FIRST_ROW)
+    message = messages.ERROR_TWO_HEADS.format(row=FIRST_ROW)
     assert errors_of(record) == {(FIRST_ROW + 1, letter("与户主关系"), message)}
 
 
@@ -316,7 +317,7 @@ def test_status_of_an_existing_household_is_not_changed_by_a_ledger(ledger_town)
     import_now(rows)
     rows[0]["贫困状态"] = "已脱贫"
     record = preview(ledger_xlsx(rows), user("cadre"))
-    assert errors_of(record) == {(FIRST_ROW, letter("贫困状态"), str(pipeline.ERROR_STATUS_CHANGE))}
+    assert errors_of(record) == {(FIRST_ROW, letter("贫困状态"), str(messages.ERROR_STATUS_CHANGE))}
 
 
 def test_members_missing_from_the_file_are_listed_not_removed(ledger_town):
@@ -349,7 +350,7 @@ def test_a_member_added_to_an_existing_household_needs_a_joining_date(ledger_tow
 
     record = preview(ledger_xlsx([*rows, baby]), user("cadre"))
     assert errors_of(record) == {
-        (FIRST_ROW + 2, letter("入户日期"), str(pipeline.ERROR_JOINED_ON_REQUIRED))
+        (FIRST_ROW + 2, letter("入户日期"), str(messages.ERROR_JOINED_ON_REQUIRED))
     }
 
     baby["入户日期"] = date(2021, 3, 3)
@@ -445,7 +446,7 @@ def test_a_failure_while_writing_writes_nothing_and_marks_the_import_failed(
     assert "磁盘已满" in record.error_message and "没有写入任何数据" in record.error_message
     after = (Household.objects.count(), Household.history.count(), Member.objects.count())
     assert after == before
-    assert not HouseholdStatusPeriod.objects.filter(reason=pipeline.NEW_HOUSEHOLD_REASON).exists()
+    assert not HouseholdStatusPeriod.objects.filter(reason=messages.NEW_HOUSEHOLD_REASON).exists()
 
 
 def test_only_the_uploader_or_an_administrator_may_confirm(ledger_town):

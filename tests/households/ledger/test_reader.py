@@ -15,7 +15,7 @@ import pytest
 
 from households import rules
 from households.ledger import columns as cols
-from households.ledger import reader
+from households.ledger import reader, safety
 from households.ledger.reader import read_ledger
 from households.ledger.types import LedgerFileError
 from tests.factories import id_number
@@ -718,6 +718,7 @@ def test_blank_and_totals_rows_do_not_count_against_the_row_limit(make_xlsx):
 
 
 def test_every_file_error_message_is_chinese():
-    for name in dir(reader):
-        if name.startswith(("ERROR_", "CELL_ERROR_", "SKIPPED_")):
-            assert CHINESE.search(str(getattr(reader, name))), name
+    for module in (safety, reader):
+        for name in dir(module):
+            if name.startswith(("ERROR_", "CELL_ERROR_", "SKIPPED_")):
+                assert CHINESE.search(str(getattr(module, name))), name

@@ -22,9 +22,10 @@ from openpyxl import load_workbook
 
 from households import rules
 from households.choices import EducationLevel, PovertyStatus, SchoolStatus
-from households.ledger import pipeline, reader, services
+from households.ledger import reader, services
 from households.ledger.export import ledger_export_file
 from households.ledger.models import LedgerImportStatus
+from households.ledger.plan import messages
 from households.models import Household, HouseholdIncome, Member, Village
 from tests.factories import id_number
 from tests.households.conftest import ON
@@ -161,7 +162,7 @@ def test_two_row_merged_header_and_head_rows_followed_by_members(ledger_town):
         (
             4,
             "J",
-            pipeline.ERROR_PER_CAPITA.format(
+            messages.ERROR_PER_CAPITA.format(
                 given="3600.00", computed=Decimal("3500.00"), net="7000.00", size=2
             ),
         )
@@ -267,7 +268,7 @@ def test_totals_and_blank_rows_are_skipped(ledger_town):
     assert record.counts["rows"] == 2 and record.counts["households"]["new"] == 2
     assert [line for line, _why in record.preview["skipped_rows"]] == [7, 8]
     # 沈二 alone, yet 家庭人口 says 2: a warning; one member is stored.
-    assert problems(record, "warnings") == {(5, "H", pipeline.ERROR_SIZE.format(given=2, actual=1))}
+    assert problems(record, "warnings") == {(5, "H", messages.ERROR_SIZE.format(given=2, actual=1))}
     confirm(record)
     assert Member.objects.get(id_number=b).household.members.count() == 1
 
@@ -316,7 +317,7 @@ def test_members_registered_in_two_households_are_an_error(ledger_town):
         ["钱德旺", theirs.members.get(name="钱德旺").id_number, "子女"],
     ]
     record = upload(build_xlsx(rows, title_rows=[TITLE]))
-    assert (3, "B", str(pipeline.ERROR_MATCH_SEVERAL)) in problems(record)
+    assert (3, "B", str(messages.ERROR_MATCH_SEVERAL)) in problems(record)
 
 
 # -- 7. the masked export, uploaded unchanged, and masked IDs that match nobody ---
@@ -353,7 +354,7 @@ def test_a_masked_id_that_matches_no_member_is_the_masked_error(ledger_town):
 
     record = upload(buffer.getvalue())
     (error,) = [e for e in record.preview["errors"] if e["key"] == "id_number"]
-    assert error["row"] == header_row + 1 and error["message"] == str(pipeline.ERROR_MASKED_ID)
+    assert error["row"] == header_row + 1 and error["message"] == str(messages.ERROR_MASKED_ID)
     # The member whose row could not be matched is not also "missing from the file".
     assert record.preview["absent"] == []
 
@@ -405,8 +406,8 @@ def test_ambiguous_grouping_is_an_error_on_the_row(ledger_town):
     ]
     record = upload(build_xlsx(rows, title_rows=[TITLE]))
     found = problems(record)
-    assert (3, "D", str(pipeline.ERROR_NO_HEAD_ABOVE)) in found
-    assert (6, "A", pipeline.ERROR_HEAD_NAME_AMBIGUOUS.format(name="刘军", rows="4、5")) in found
+    assert (3, "D", str(messages.ERROR_NO_HEAD_ABOVE)) in found
+    assert (6, "A", messages.ERROR_HEAD_NAME_AMBIGUOUS.format(name="刘军", rows="4、5")) in found
 
     serial = [
         ["序号", "姓名", "身份证号", "与户主关系"],
@@ -414,7 +415,7 @@ def test_ambiguous_grouping_is_an_error_on_the_row(ledger_town):
         [None, "乙", b, "户主"],  # row 4: two heads in household 1
     ]
     record = upload(build_xlsx(serial, title_rows=[TITLE]))
-    assert (4, "D", pipeline.ERROR_TWO_HEADS.format(row=3)) in problems(record)
+    assert (4, "D", messages.ERROR_TWO_HEADS.format(row=3)) in problems(record)
 
 
 # -- the village: chosen on upload, the column must agree, the title may warn -----
@@ -428,7 +429,7 @@ def test_village_column_must_agree_and_title_naming_another_village_warns(ledger
     ]
     record = upload(build_xlsx(rows, title_rows=["点力村建档立卡贫困户花名册"]))
     assert problems(record) == {
-        (3, "A", pipeline.ERROR_VILLAGE_DISAGREES.format(village="学田地村"))
+        (3, "A", messages.ERROR_VILLAGE_DISAGREES.format(village="学田地村"))
     }
     (warning,) = record.preview["warnings"]
     assert warning["row"] == 1 and "点力村" in warning["message"]

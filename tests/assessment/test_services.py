@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from assessment.services import household_change_status
 from households.choices import HousingGrade, PovertyStatus
 from households.selectors import status_on
-from households.services import household_change_status
 from tests.factories import (
     GuaranteeFactory,
     HouseholdFactory,

@@ -1,6 +1,6 @@
 """The household page's selector: it loads each kind of row once and hands the
 same rows to the lifting check, so its check must be the check that
-``household_check`` computes on its own, and its choice labels the labels of
+``lifting_check`` computes on its own, and its choice labels the labels of
 ``get_<field>_display()``.
 
 The edge cases are built with factories (members joining and leaving around
@@ -19,14 +19,13 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from assessment.selectors import household_page, lifting_check
 from households import rules
 from households.choices import HousingGrade, LeaveReason
 from households.models import Household, Member, PolicyYear
 from households.selectors import (
     Labels,
-    household_check,
     household_history,
-    household_page,
     money_text,
     poor_q,
     registered_q,
@@ -114,7 +113,7 @@ DATES = [
 def assert_same_check(household):
     for on in DATES:
         page = household_page(household=Household.objects.get(pk=household.pk), on=on)
-        alone = household_check(household=Household.objects.get(pk=household.pk), on=on)
+        alone = lifting_check(household=Household.objects.get(pk=household.pk), on=on)
         assert page.result == alone, on
 
 
@@ -190,8 +189,8 @@ def test_renovations_and_planned_measures():
         cancel_reason="重复",
         added_income=Decimal("500"),
     )
-    assert household_check(household=household, on=ON).projected_check != (
-        household_check(household=household, on=ON).check
+    assert lifting_check(household=household, on=ON).projected_check != (
+        lifting_check(household=household, on=ON).check
     )
     assert_same_check(household)
 
@@ -349,7 +348,7 @@ def test_the_page_check_of_demo_households_is_their_check(on):
     assert len(households) > 40
     for household in households:
         page = household_page(household=household, on=on)
-        assert page.result == household_check(household=household, on=on), household.number
+        assert page.result == lifting_check(household=household, on=on), household.number
 
 
 def test_per_capita_names_the_surveyed_household_size_when_it_differs(town, client_for):

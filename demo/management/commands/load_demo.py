@@ -6,8 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from households.demo import build_demo_town, demo_loaded, remove_demo_town
-from households.demo.build import ensure_demo_users
+from demo.build import build_demo_town, demo_loaded, ensure_demo_users, remove_demo_town
 
 # Development logins only: the command refuses to run with DEBUG off.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tieshagai-demo-2020")

@@ -1,20 +1,20 @@
-"""SQL twins of the criteria of :func:`households.rules.check_lifting_standard`.
+"""SQL twins of the criteria of :func:`assessment.rules.check_lifting_standard`.
 
-The per-household page runs the Python rules (``households.selectors.household_check``
+The per-household page runs the Python rules (``assessment.selectors.lifting_check``
 gathers one household's facts as of a date and calls ``rules.check_lifting_standard``).
 Lists and dashboards cannot do that for a thousand households, so this module
 writes the same criteria as SQL: ``Q`` objects that filter a ``Household``
 queryset, annotations of the income figures, and counts of failures in one
-query. ``tests/households/test_check_queries.py`` proves that the two versions
+query. ``tests/assessment/test_queries.py`` proves that the two versions
 agree household by household (every household of the demo town on several
 dates, and the edge cases: ages on the day, 29 February, members joining and
 leaving, assessments before and after the date, the per-capita boundary…).
 A change to a rule must be made in both places, and that test tells which.
 
-The facts are taken exactly as ``household_check(household=h, on=on)`` takes them:
+The facts are taken exactly as ``lifting_check(household=h, on=on)`` takes them:
 
 * members: those present on ``on`` (``selectors.member_present_q``); ages in
-  full years on ``on``, as ``rules.age_on`` counts them;
+  full years on ``on``, as ``households.rules.age_on`` counts them;
 * income: the ``HouseholdIncome`` of the year ``on.year``; per capita divides
   its net income by the members present on the income's ``assessed_on``
   (the survey date), not on ``on``; the line is the ``PolicyYear`` of that year;
@@ -42,7 +42,7 @@ on SQLite and PostgreSQL:
 
 * per capita in fen = net fen ÷ size rounded half away from zero, computed as
   ``(2·n + s) div (2·s)`` (and symmetrically for a negative net income), which
-  is what ``rules.per_capita_income`` does with ``ROUND_HALF_UP``;
+  is what ``households.rules.per_capita_income`` does with ``ROUND_HALF_UP``;
 * the income criterion passes when per-capita fen ≥ the line in fen, i.e. the
   rounded per-capita income reaches the line (8,000.00 ÷ 2 = 4,000.00 and
   7,999.99 ÷ 2 = 3,999.995 → 4,000.00 pass a 4,000 line; 7,999.98 ÷ 2 fails).
@@ -80,7 +80,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, Round
 
-from households import rules
+from assessment import rules
+from households import rules as household_rules
 from households.choices import (
     MEDICAL_INSURANCE_OK,
     SAFE_HOUSING_GRADES,
@@ -101,7 +102,7 @@ from measures.selectors import renovation_completed_q
 
 Criterion = rules.Criterion
 
-#: Income components added up, and the one subtracted, in ``rules.IncomeComponents``.
+#: Income components added up, and the one subtracted, in ``household_rules.IncomeComponents``.
 INCOME_GAIN_FIELDS = (
     "wage_income",
     "production_income",
@@ -151,11 +152,11 @@ class FenToYuan(Func):
             return None
         if not isinstance(value, Decimal):
             value = _SQLITE_DECIMALS.create_decimal_from_float(value)
-        return value.quantize(rules.CENT, rounding=ROUND_HALF_UP)
+        return value.quantize(household_rules.CENT, rounding=ROUND_HALF_UP)
 
 
 def _net_income():
-    """Net income of a ``HouseholdIncome`` row, as ``rules.IncomeComponents.net_income``."""
+    """Net income of a ``HouseholdIncome`` row (``household_rules.IncomeComponents.net_income``)."""
     gains = reduce(operator.add, (F(name) for name in INCOME_GAIN_FIELDS))
     return reduce(operator.sub, (F(name) for name in INCOME_COST_FIELDS), gains)
 
@@ -213,7 +214,7 @@ def with_income(queryset: QuerySet, *, year: int) -> QuerySet:
     * ``income_size``: members present on that row's ``assessed_on``, the
       divisor of the per-capita income (``None`` without an income row);
     * ``per_capita_income``: ``net_income ÷ income_size`` to the fen, half up,
-      exactly ``rules.per_capita_income(net_income, income_size)``
+      exactly ``household_rules.per_capita_income(net_income, income_size)``
       (``None`` without an income row or with no member on the survey date);
     * ``poverty_line``: the ``PolicyYear`` line of ``year`` (``None`` if not set).
 
@@ -234,19 +235,6 @@ def with_income(queryset: QuerySet, *, year: int) -> QuerySet:
 # --------------------------------------------------------------------------
 # The criteria
 # --------------------------------------------------------------------------
-
-
-def years_before(on: date, years: int) -> date:
-    """The last birth date of someone at least ``years`` old on ``on``.
-
-    Age ≥ k on ``on`` ⇔ birth date ≤ ``years_before(on, k)``. For ``on`` a
-    29 February whose year minus k is a common year that is 28 February: a
-    person born on 1 March of that year is not yet k (``rules.age_on``).
-    """
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February → a common year
-        return on.replace(year=on.year - years, day=28)
 
 
 def _present_members(on: date) -> QuerySet:
@@ -280,8 +268,10 @@ def _education_failed_q(on: date) -> Q:
     # rules.is_compulsory_school_age: 6 by the school year's entry cut-off,
     # not older than 15 on the date.
     out_of_school = present.filter(
-        birth_date__gt=years_before(on, rules.SCHOOL_AGE_MAX + 1),
-        birth_date__lte=years_before(rules.school_entry_cutoff(on), rules.SCHOOL_AGE_MIN),
+        birth_date__gt=household_rules.years_before(on, rules.SCHOOL_AGE_MAX + 1),
+        birth_date__lte=household_rules.years_before(
+            rules.school_entry_cutoff(on), rules.SCHOOL_AGE_MIN
+        ),
     ).exclude(school_status__in=rules.SCHOOL_STATUS_OK)
     return ~Q(Exists(present)) | Q(Exists(out_of_school))
 
@@ -317,26 +307,46 @@ _FAILED_Q = {
     Criterion.WATER: lambda on: _assessed_failed_q(on, "water_ok"),
 }
 if set(_FAILED_Q) != set(Criterion):  # a new criterion needs its SQL twin
-    raise RuntimeError("households.check_queries lacks a criterion of rules.Criterion")
+    raise RuntimeError("assessment.queries lacks a criterion of rules.Criterion")
 
 
 def criterion_failed_q(criterion: rules.Criterion, *, on: date) -> Q:
     """Households that fail ``criterion`` of the lifting standard on ``on``.
 
     Filters a ``Household`` queryset; the same households as those whose
-    ``household_check(household=h, on=on).check`` fails that criterion.
+    ``lifting_check(household=h, on=on).check`` fails that criterion.
     """
     return _FAILED_Q[Criterion(criterion)](on)
 
 
-def check_failed_q(*, on: date) -> Q:
+def lifting_failed_q(*, on: date) -> Q:
     """Households failing at least one criterion on ``on``."""
     return reduce(operator.or_, (criterion_failed_q(c, on=on) for c in Criterion))
 
 
-def check_passed_q(*, on: date) -> Q:
-    """Households meeting every criterion on ``on`` (``household_check(...).check.passed``)."""
-    return ~check_failed_q(on=on)
+def lifting_passed_q(*, on: date) -> Q:
+    """Households meeting every criterion on ``on`` (``lifting_check(...).check.passed``)."""
+    return ~lifting_failed_q(on=on)
+
+
+#: The annotations :func:`with_failures` adds, in the standard's order.
+FAILS_FIELDS = tuple(f"fails_{c.value}" for c in Criterion)
+
+
+def with_failures(queryset: QuerySet, *, on: date) -> QuerySet:
+    """Annotate households with ``fails_<criterion>`` booleans on ``on`` (one per
+    criterion, from :func:`criterion_failed_q`); :func:`failed_criteria` reads them."""
+    return queryset.annotate(
+        **{
+            field: ExpressionWrapper(criterion_failed_q(c, on=on), output_field=BooleanField())
+            for field, c in zip(FAILS_FIELDS, Criterion, strict=True)
+        }
+    )
+
+
+def failed_criteria(row) -> list[rules.Criterion]:
+    """The criteria a row annotated by :func:`with_failures` fails, in the standard's order."""
+    return [c for field, c in zip(FAILS_FIELDS, Criterion, strict=True) if getattr(row, field)]
 
 
 @lru_cache(maxsize=64)
@@ -348,18 +358,8 @@ def _failures_sql(on: date, alias: str) -> tuple[str, tuple]:
     the database while it is built), so each process compiles it once per
     date and database.
     """
-    queryset = (
-        Household.objects.using(alias)
-        .order_by()
-        .annotate(
-            **{
-                f"fails_{c.value}": ExpressionWrapper(
-                    criterion_failed_q(c, on=on), output_field=BooleanField()
-                )
-                for c in Criterion
-            }
-        )
-        .values_list("pk", *(f"fails_{c.value}" for c in Criterion))
+    queryset = with_failures(Household.objects.using(alias).order_by(), on=on).values_list(
+        "pk", *FAILS_FIELDS
     )
     sql, params = queryset.query.get_compiler(alias).as_sql()
     return sql, tuple(params)

@@ -1,7 +1,7 @@
-"""The SQL criteria of ``households.check_queries`` agree with the Python rules.
+"""The SQL criteria of ``assessment.queries`` agree with the Python rules.
 
-``households.selectors.household_check`` (Python, one household) and
-``check_queries.criterion_failed_q`` (SQL, any number of households) must
+``assessment.selectors.lifting_check`` (Python, one household) and
+``queries.criterion_failed_q`` (SQL, any number of households) must
 fail exactly the same households on every criterion: checked here for every
 registered household of the demo town on several dates, and on edge cases
 built with factories (ages on the day, 29 February, members joining and
@@ -24,17 +24,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from households import rules
-from households.check_queries import (
-    check_failed_q,
-    check_passed_q,
+from assessment import rules
+from assessment.queries import (
     criterion_failed_q,
     failure_counts,
     failure_counts_by_village,
     failures_by_household,
+    lifting_failed_q,
+    lifting_passed_q,
     with_income,
-    years_before,
 )
+from assessment.rules import Criterion
+from assessment.selectors import LiftingCheckResult, lifting_check
+from households import rules as household_rules
 from households.choices import (
     HousingAlternative,
     HousingGrade,
@@ -43,13 +45,8 @@ from households.choices import (
     SchoolStatus,
 )
 from households.models import GuaranteeAssessment, Household, PolicyYear
-from households.rules import Criterion
-from households.selectors import (
-    HouseholdCheckResult,
-    household_check,
-    household_size_on,
-    registered_q,
-)
+from households.rules import years_before
+from households.selectors import household_size_on, registered_q
 from measures.models import ApplicationStatus, Category, Kind, MeasureApplication, Programme, Unit
 from tests.factories import (
     GuaranteeFactory,
@@ -83,7 +80,7 @@ _serial = itertools.count(1)
 def local_id_number(birth: date, *, male: bool = True) -> str:
     seq = (next(_serial) % 499) * 2 + (1 if male else 0)
     body = f"110101{birth:%Y%m%d}{seq:03d}"
-    return body + rules.id_check_digit(body)
+    return body + household_rules.id_check_digit(body)
 
 
 def member(household, birth: date = date(1980, 1, 1), **kwargs):
@@ -133,7 +130,7 @@ def sql_failures(queryset, on: date) -> dict[Criterion, set[int]]:
     }
 
 
-def python_failures(results: dict[int, HouseholdCheckResult]) -> dict[Criterion, set[int]]:
+def python_failures(results: dict[int, LiftingCheckResult]) -> dict[Criterion, set[int]]:
     return {
         c: {pk for pk, result in results.items() if not result.check.by_key[c].passed}
         for c in Criterion
@@ -141,7 +138,7 @@ def python_failures(results: dict[int, HouseholdCheckResult]) -> dict[Criterion,
 
 
 def describe_differences(
-    expected: set[int], actual: set[int], results: dict[int, HouseholdCheckResult], criterion
+    expected: set[int], actual: set[int], results: dict[int, LiftingCheckResult], criterion
 ) -> str:
     numbers = dict(Household.objects.values_list("pk", "number"))
 
@@ -160,7 +157,7 @@ def describe_differences(
     )
 
 
-def assert_income_annotations(row: Household, result: HouseholdCheckResult, household) -> None:
+def assert_income_annotations(row: Household, result: LiftingCheckResult, household) -> None:
     def cents(value):
         return None if value is None else Decimal(value).quantize(CENT)
 
@@ -173,7 +170,10 @@ def assert_income_annotations(row: Household, result: HouseholdCheckResult, hous
     assert row.income_size == expected_size, household
     if row.net_income is not None and row.income_size:
         # The display value can also be computed from the two annotations.
-        assert rules.per_capita_income(row.net_income, row.income_size) == row.per_capita_income
+        assert (
+            household_rules.per_capita_income(row.net_income, row.income_size)
+            == row.per_capita_income
+        )
 
 
 def agree(household, on: date = ON) -> set[Criterion]:
@@ -181,7 +181,7 @@ def agree(household, on: date = ON) -> set[Criterion]:
 
     Returns the criteria the household fails.
     """
-    result = household_check(household=household, on=on)
+    result = lifting_check(household=household, on=on)
     python = {r.key: r.passed for r in result.check.results}
     one = Household.objects.filter(pk=household.pk)
     sql = {c: not one.filter(criterion_failed_q(c, on=on)).exists() for c in Criterion}
@@ -190,8 +190,8 @@ def agree(household, on: date = ON) -> set[Criterion]:
         for c in Criterion
         if sql[c] != python[c]
     )
-    assert one.filter(check_passed_q(on=on)).exists() == result.check.passed
-    assert one.filter(check_failed_q(on=on)).exists() == (not result.check.passed)
+    assert one.filter(lifting_passed_q(on=on)).exists() == result.check.passed
+    assert one.filter(lifting_failed_q(on=on)).exists() == (not result.check.passed)
     counts = failure_counts(one, on=on)
     assert counts == {c: int(not python[c]) for c in Criterion}
     # The list's page reads the same flags through the compiled SQL.
@@ -209,13 +209,13 @@ def agree(household, on: date = ON) -> set[Criterion]:
 
 @pytest.fixture(scope="module")
 def python_checks(demo_town):
-    """``household_check`` of every registered demo household, per date (computed once)."""
-    cache: dict[date, dict[int, HouseholdCheckResult]] = {}
+    """``lifting_check`` of every registered demo household, per date (computed once)."""
+    cache: dict[date, dict[int, LiftingCheckResult]] = {}
 
-    def checks(on: date) -> dict[int, HouseholdCheckResult]:
+    def checks(on: date) -> dict[int, LiftingCheckResult]:
         if on not in cache:
             cache[on] = {
-                h.pk: household_check(household=h, on=on)
+                h.pk: lifting_check(household=h, on=on)
                 for h in Household.objects.filter(registered_q(on))
             }
         return cache[on]
@@ -237,14 +237,14 @@ def test_every_demo_household_fails_the_same_criteria_in_sql_and_python(python_c
         )
 
     failing = {pk for pk, result in results.items() if not result.check.passed}
-    assert set(registered.filter(check_failed_q(on=on)).values_list("pk", flat=True)) == failing
+    assert set(registered.filter(lifting_failed_q(on=on)).values_list("pk", flat=True)) == failing
     # A list page reads its rows' failures with one compiled query (every
     # household at once here).
     flags = failures_by_household(list(results), on=on)
     assert {pk: set(failed) for pk, failed in flags.items()} == {
         pk: {r.key for r in result.check.results if not r.passed} for pk, result in results.items()
     }
-    assert set(registered.filter(check_passed_q(on=on)).values_list("pk", flat=True)) == (
+    assert set(registered.filter(lifting_passed_q(on=on)).values_list("pk", flat=True)) == (
         set(results) - failing
     )
 
@@ -304,7 +304,7 @@ def test_demo_figures_on_the_report_date():
         Criterion.HOUSING: 4,
         Criterion.WATER: 0,
     }
-    assert registered.filter(check_failed_q(on=AS_OF)).count() == 8
+    assert registered.filter(lifting_failed_q(on=AS_OF)).count() == 8
 
 
 def test_no_income_of_the_year_fails_income_everywhere():
@@ -358,7 +358,7 @@ def test_a_household_meeting_every_criterion():
     ],
 )
 def test_school_age_is_counted_on_the_day(birth, on, age):
-    assert rules.age_on(birth, on) == age
+    assert household_rules.age_on(birth, on) == age
     household = passing_household()
     household.members.update(joined_on=date(2001, 1, 1))
     member(household, birth, joined_on=birth, school_status=SchoolStatus.NOT_STUDENT)
@@ -637,7 +637,7 @@ def _queries_for(households: list[Household]) -> int:
             )
             figures = [(r.net_income, r.income_size, r.per_capita_income) for r in rows]
             assert len(figures) <= len(pks)
-        list(Household.objects.filter(pk__in=pks).filter(check_passed_q(on=ON)))
+        list(Household.objects.filter(pk__in=pks).filter(lifting_passed_q(on=ON)))
         failure_counts(Household.objects.filter(pk__in=pks), on=ON)
         failure_counts_by_village(Household.objects.filter(pk__in=pks), on=ON)
     return len(ctx.captured_queries)

@@ -1,4 +1,5 @@
-"""Filters of the household list (django-filter), all evaluated in SQL as of a date."""
+"""Filters of the household list and of a programme's bulk apply (django-filter),
+all evaluated in SQL as of a date. Both offer the lifting check's criteria."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from households import rules
-from households.check_queries import check_failed_q, check_passed_q, criterion_failed_q
-from households.choices import DibaoClass, HouseholdAttribute, PovertyCause, PovertyStatus
+from assessment import rules
+from assessment.queries import criterion_failed_q, lifting_failed_q, lifting_passed_q
+from households import rules as household_rules
+from households.choices import (
+    ENJOYING_POLICY_STATUSES,
+    DibaoClass,
+    HouseholdAttribute,
+    PovertyCause,
+    PovertyStatus,
+)
 from households.models import Household, Member, Village, VillagerGroup
 from households.selectors import registered_q, status_in_q
 
@@ -125,7 +133,7 @@ class HouseholdFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        normalised = rules.normalize_id_number(value)
+        normalised = household_rules.normalize_id_number(value)
         members = Member.objects.filter(
             Q(name__contains=value) | id_number_search_q(normalised, reveal=self.reveal)
         )
@@ -147,8 +155,38 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_check(self, queryset, name, value):
         if value == "passes":
-            return queryset.filter(check_passed_q(on=self.on))
+            return queryset.filter(lifting_passed_q(on=self.on))
         if value == "fails":
-            return queryset.filter(check_failed_q(on=self.on))
+            return queryset.filter(lifting_failed_q(on=self.on))
         criterion = rules.Criterion(value.removeprefix("fails_"))
         return queryset.filter(criterion_failed_q(criterion, on=self.on))
+
+
+ENJOYING = "enjoying"
+
+
+class ApplyHouseholdFilter(HouseholdFilter):
+    """The registry list's filters; the status also offers "enjoying the policies"
+    (未脱贫, 已脱贫享受政策, 返贫), the set the insurance subsidies go to."""
+
+    status = django_filters.ChoiceFilter(
+        label=_("贫困状态"),
+        choices=[(ENJOYING, _("享受政策的户")), *PovertyStatus.choices],
+        method="filter_status",
+        empty_label=_("在册户(全部)"),
+    )
+    has_dibao = django_filters.ChoiceFilter(
+        label=_("有享受低保的成员"),
+        choices=[("yes", _("是")), ("no", _("否"))],
+        empty_label=_("不限"),
+        method="filter_has_dibao",
+    )
+
+    def filter_status(self, queryset, name, value):
+        statuses = ENJOYING_POLICY_STATUSES if value == ENJOYING else [value]
+        return queryset.with_status_in(self.on, statuses)
+
+    def filter_has_dibao(self, queryset, name, value):
+        dibao = Member.objects.present_on(self.on).filter(on_dibao=True)
+        ids = dibao.values("household_id")
+        return queryset.filter(pk__in=ids) if value == "yes" else queryset.exclude(pk__in=ids)
