@@ -212,7 +212,9 @@ def _sum_rows(rows):
 
 def programme_add(request):
     require(request, ADD_PROGRAMME)
-    form = ProgrammeForm(request.POST or None, initial={"year": year_from(request)})
+    form = ProgrammeForm(
+        request.POST or None, initial={"year": year_from(request)}, user=request.user
+    )
     created = {}
 
     def save(form):
@@ -235,7 +237,9 @@ def programme_add(request):
 def programme_edit(request, pk):
     require(request, CHANGE_PROGRAMME)
     programme = get_object_or_404(Programme, pk=pk)
-    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=pk))
+    form = ProgrammeForm(
+        request.POST or None, instance=Programme.objects.get(pk=pk), user=request.user
+    )
     back = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
     result = {}
 
@@ -387,7 +391,7 @@ def summary(request):
     year = year_from(request)
     ids = None
     if not sees_every_town(request.user):
-        ids = list(villages_visible_to(request.user).values_list("pk", flat=True))
+        ids = villages_visible_to(request.user).values("pk")
     coverage = selectors.village_coverage(year=year, village_ids=ids)
     villages = Village.objects.filter(pk__in=coverage).order_by(*VILLAGE_ORDER)
     return render(

@@ -42,12 +42,15 @@ MIRRORS = {
     "countyleader_b": "leader",
     "countyadmin_b": "admin",
 }
-#: Objects every town shares (the county's programmes): the page opens, and
-#: must show nothing of town A.
+#: Objects every town shares (the county's programmes and inspection rounds):
+#: the page opens, and must show nothing of town A.
 SHARED = {
     "measures:programme_detail",
     "measures:programme_edit",
     "measures:programme_apply",
+    "rectification:round_detail",
+    "rectification:round_edit",
+    "rectification:problem_add",
 }
 #: Names of town A no page of town B may show.
 TOWN_A_NAMES = ("测试镇", "学田地村", "点力村", "赵永福", "钱德旺")
