@@ -80,9 +80,9 @@ class SessionIdleMiddleware:
 
 
 #: The URL namespaces of the registry's pages (households, measures,
-#: rectification, census, reports and the ledgers).
+#: rectification, census, reports, the ledgers and monitoring).
 REGISTRY_NAMESPACES = frozenset(
-    {"households", "ledger", "measures", "rectification", "census", "reports"}
+    {"households", "ledger", "measures", "rectification", "census", "reports", "monitoring"}
 )
 ERROR_NOT_A_REGISTRY_USER = _(
     "您的账号是系统管理员、安全管理员或审计管理员,按三员分立不能查看扶贫业务数据"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.scope import VIEW_ALL
 
-DOMAIN_APPS = ("households", "measures", "rectification", "census")
+DOMAIN_APPS = ("households", "measures", "rectification", "census", "monitoring")
 
 TOWN_ADMIN = "镇扶贫办管理员"
 CADRE = "村干部"
@@ -104,6 +104,18 @@ VIEW_HOUSEHOLD_RECORDS = [
     "measures.view_responsibleperson",
     "rectification.view_problem",
 ]
+# Monitoring against return to poverty: what a village's cadre reads.
+VIEW_MONITORING = [
+    f"monitoring.view_{m}"
+    for m in (
+        "monitoringcase",
+        "caserisk",
+        "casestep",
+        "monitoringline",
+        "rigidexpenditure",
+        "departmentwarning",
+    )
+]
 # Census staff read the census organisation and checks of their scope.
 VIEW_CENSUS = [
     f"census.view_{m}" for m in ("workinggroup", "groupmember", "censusstaff", "householdcheck")
@@ -122,6 +134,15 @@ ROLE_PERMISSIONS = {
         # Apply programmes to, and update the measures of, their village's households.
         "measures.add_measureapplication",
         "measures.change_measureapplication",
+        # Monitoring of their village: intake, home check, village review and
+        # notice, announcement, elimination proposal. The town reviews; the
+        # county approves (``monitoring.approve_at_county``, the town
+        # administrator's until the county level has a role of its own).
+        *VIEW_MONITORING,
+        "monitoring.add_monitoringcase",
+        "monitoring.work_case",
+        "monitoring.add_rigidexpenditure",
+        "monitoring.change_rigidexpenditure",
     ],
     LEADER: [VIEW_ALL, "households.export_households"],
     COUNTY_LEADER: [VIEW_ALL, "households.export_households"],
@@ -145,6 +166,7 @@ ROLE_PERMISSIONS = {
         *VIEW_HOUSEHOLD_RECORDS,
         "rectification.rectify_problem",
         "measures.view_own_households",
+        *VIEW_MONITORING,
     ],
     # Accounts (no deletion: an account that leaves is deactivated, so its
     # name stays on what it did), their roles and village scopes.
@@ -200,6 +222,10 @@ def sync_roles(**kwargs) -> None:
     ) | Q(codename__in=("add_town", "delete_town"))
     readers = (LEADER, COUNTY_LEADER)
     wanted = {
+        # Everything of the domain; for monitoring this includes the county's
+        # approval (``monitoring.approve_at_county``): the county
+        # administrator's, and the town administrator's until every county
+        # on the system has one.
         COUNTY_ADMIN: domain,
         TOWN_ADMIN: domain.exclude(geography),
         # Leaders read everything of the domain and change nothing.

@@ -49,6 +49,7 @@ from measures.models import (
     Unit,
     VillageProject,
 )
+from monitoring.models import MonitoringLine
 from rectification.models import Evidence, InspectionRound, Problem, ProblemCategory
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,15 @@ def data(settings, tmp_path):
         resident_persons=500,
     )
     PolicyYear.objects.create(year=2020, poverty_line=Decimal("4000"))
+    MonitoringLine.objects.create(
+        province_code="150000000000",
+        province_name="内蒙古自治区",
+        year=2021,
+        line=Decimal("6000"),
+        medical_cost_share=Decimal("50"),
+        rigid_cost_share=Decimal("60"),
+        income_drop_share=Decimal("50"),
+    )
 
     household = add_household(
         village, group, "150927001", id_number("19620304", "123"), status=PovertyStatus.NOT_LIFTED

@@ -76,6 +76,7 @@ LEVELS = {
     "census.groupmember": ["f", "f", "-", "-", "-", "f"],
     "census.censusstaff": ["f", "f", "-", "-", "-", "f"],
     "census.householdcheck": ["f", "f", "-", "-", "-", "f"],
+    "monitoring.monitoringline": ["f", "f", "v", "-", "-", "f"],
     "audit.auditentry": ["-", "-", "-", "-", "-", "v"],
     "axes.accessattempt": ["-", "-", "-", "-", "vd", "vd"],
     "axes.accesslog": ["-", "-", "-", "-", "v", "vd"],
@@ -95,7 +96,7 @@ LEVELS = {
 IMPORTABLE = {
     label
     for label in LEVELS
-    if label.split(".")[0] in ("households", "measures", "rectification", "census")
+    if label.split(".")[0] in ("households", "measures", "rectification", "census", "monitoring")
     and label
     not in {
         "households.householdstatusperiod",

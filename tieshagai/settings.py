@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "rectification",
     "census",
     "reports",
+    "monitoring",
     # The demo town (manage.py load_demo), above every app it fills.
     "demo",
 ]

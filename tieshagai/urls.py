@@ -75,4 +75,5 @@ urlpatterns = [
     path("rectification/", include("rectification.urls")),
     path("census/", include("census.urls")),
     path("reports/", include("reports.urls")),
+    path("monitoring/", include("monitoring.urls")),
 ]

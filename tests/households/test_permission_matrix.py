@@ -60,7 +60,7 @@ POST_MATRIX = {
 # ``POST_MATRIX`` and ``url_kwargs(name, town)`` (the objects in its URLs).
 APP_MATRICES = [
     importlib.import_module(f"tests.{app}.matrix")
-    for app in ("measures", "rectification", "census", "audit", "accounts", "reports")
+    for app in ("measures", "rectification", "census", "audit", "accounts", "reports", "monitoring")
 ]
 for _app in APP_MATRICES:
     MATRIX.update(_app.MATRIX)

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.build import build_demo_town, demo_loaded, ensure_demo_users, remove_demo_town
+from demo import build_demo_town, demo_loaded, ensure_demo_users, remove_demo_town
 
 # Development logins only: the command refuses to run with DEBUG off.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tieshagai-demo-2020")

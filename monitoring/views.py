@@ -1,0 +1,285 @@
+"""Pages of monitoring (防返贫动态监测). Thin: load through the scope, call a
+selector or a service, render.
+
+Scoping: every case comes from ``MonitoringCase.objects.visible_to(user)``
+(the households of ``households.scope``), so a case of another village is not
+found (404), for its page, its steps and its evidence alike. Reading needs
+``monitoring.view_monitoringcase`` (the three system administrators have it
+not: 403); each step needs the permission ``monitoring.services`` names.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.forms import save_or_report
+from households.models import VILLAGE_ORDER
+from households.params import as_of_from
+from households.scope import sees_whole_registry, villages_visible_to
+from monitoring import selectors, services, warnings
+from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category, StepKind
+from monitoring.forms import IntakeForm, StepForm, WarningUploadForm, WorklistFilterForm
+from monitoring.models import CaseStep, MonitoringCase
+from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
+
+PAGE_SIZE = 50
+VIEW = "monitoring.view_monitoringcase"
+STEP_PERMISSIONS = (services.WORK, services.TOWN, services.COUNTY)
+
+
+def _require_view(request):
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied(_("您没有查看防返贫监测的权限"))
+
+
+def visible_cases(request):
+    _require_view(request)
+    return MonitoringCase.objects.visible_to(request.user)
+
+
+def visible_case(request, pk) -> MonitoringCase:
+    queryset = visible_cases(request).select_related(
+        "household__village", "responsible", "reported_by", "warning"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _list_page(request, *, template, identification_only):
+    on = as_of_from(request)
+    villages = villages_visible_to(request.user).order_by(*VILLAGE_ORDER)
+    form = WorklistFilterForm(request.GET or None, villages=villages)
+    cases = selectors.worklist(cases=visible_cases(request), on=on)
+    if identification_only:
+        cases = cases.filter(state_on__in=IDENTIFICATION_STATES)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["village"]:
+            cases = cases.filter(household__village=data["village"])
+        if data["state"]:
+            cases = cases.filter(state_on=data["state"])
+        if data["category"]:
+            cases = cases.filter(category=data["category"])
+        if data["risk"]:
+            cases = cases.filter(risks__risk=data["risk"])
+        if data["overdue"]:
+            cases = cases.filter(overdue=True)
+    if identification_only:
+        # Most urgent first: overdue, then the nearest deadline of the stage.
+        cases = cases.order_by("-overdue", "due_on", "pk")
+    else:
+        cases = cases.order_by(
+            *(f"household__village__{name}" for name in VILLAGE_ORDER), "deadline", "pk"
+        )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_clock(page.object_list, on=on)
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+    return render(request, template, {"on": on, "form": form, "page": page, "query": query})
+
+
+def worklist(request):
+    """Every case of the user's villages, as it stood on the date, with its clock."""
+    return _list_page(request, template="monitoring/worklist.html", identification_only=False)
+
+
+def intake_queue(request):
+    """The cases still being identified, the most urgent first."""
+    return _list_page(request, template="monitoring/intake_queue.html", identification_only=True)
+
+
+def dashboard(request):
+    """Monitoring objects per village on the date: being identified (overdue), monitored
+    by category, eliminated, not taken; the risk types of the monitored."""
+    on = as_of_from(request)
+    villages = list(villages_visible_to(request.user).order_by(*VILLAGE_ORDER))
+    rows, total, risks = selectors.dashboard(cases=visible_cases(request), villages=villages, on=on)
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "on": on,
+            "rows": rows,
+            "total": total,
+            "risks": risks,
+            "categories": [str(label) for _value, label in Category.choices],
+        },
+    )
+
+
+def warnings_upload(request):
+    """A department's warning list: upload → preview (every row's problem or match) → confirm.
+
+    The confirmation carries the previewed file signed for this user, so what
+    is saved is exactly what was shown; nothing is written before it.
+    """
+    _require_view(request)
+    user = request.user
+    if not (user.has_perm(warnings.IMPORT_PERMISSION) and sees_whole_registry(user)):
+        raise PermissionDenied(_("只有镇扶贫办管理员可以导入部门预警名单"))
+    context = {"form": WarningUploadForm(initial={"received_on": as_of_from(request)})}
+    if request.method == "POST":
+        try:
+            if "token" in request.POST:
+                data = warnings.unsign(request.POST["token"], user)
+                received_on = date.fromisoformat(request.POST.get("received_on", ""))
+                rows, errors = warnings.parse_csv(data)
+                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result.errors[:0] = errors
+                saved = warnings.warnings_import(data=result, user=user, received_on=received_on)
+                messages.success(request, _("已导入{n}条预警信息").format(n=len(saved)))
+                return redirect("monitoring:warnings_upload")
+            form = WarningUploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                data = warnings.read_upload(form.cleaned_data["file"])
+                rows, errors = warnings.parse_csv(data)
+                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result.errors[:0] = errors
+                context.update(
+                    preview=result,
+                    counts=result.counts(),
+                    token=warnings.sign(data, user) if not result.errors else "",
+                    received_on=form.cleaned_data["received_on"],
+                )
+        except ValueError:
+            messages.error(request, _("接收日期无效"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return render(request, "monitoring/warnings_upload.html", context)
+
+
+def case_add(request):
+    """Take in a case: the household found by a member's ID number, in the user's scope."""
+    _require_view(request)
+    user = request.user
+    if not (user.has_perm(services.ADD) and user.has_perm(services.WORK)):
+        raise PermissionDenied(_("只有村干部和镇扶贫办管理员可以受理监测对象"))
+    # An empty POST is a submitted form too (its errors are shown).
+    data = request.POST if request.method == "POST" else None
+    form = IntakeForm(data, initial={"intake_on": as_of_from(request)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = selectors.household_by_id_number(user=user, id_number=data["id_number"])
+        if household is None:
+            form.add_error("id_number", services.ERROR_NOT_FOUND)
+        else:
+            result = {}
+
+            def take_in():
+                result["case"] = services.case_intake(
+                    household=household,
+                    category=data["category"],
+                    channel=data["channel"],
+                    intake_on=data["intake_on"],
+                    risks=data["risks"],
+                    self_report_kind=data["self_report_kind"],
+                    department=data["department"],
+                    fast_track=data["fast_track"],
+                    situation=data["situation"],
+                    responsible=data["responsible"],
+                    user=user,
+                )
+
+            if save_or_report(form, take_in):
+                messages.success(request, _("已受理,请在期限内完成入户核实"))
+                return redirect("monitoring:case_detail", pk=result["case"].pk)
+    return render(request, "monitoring/case_add.html", {"form": form})
+
+
+def case_detail(request, pk):
+    case = visible_case(request, pk)
+    on = as_of_from(request)
+    steps = list(case.steps.select_related("actor"))
+    allowed = services.allowed_steps(case=case, user=request.user)
+    forms = [
+        (
+            StepKind(kind),
+            services.TRANSITIONS[kind].evidence if kind in services.TRANSITIONS else "",
+            StepForm(initial={"kind": kind, "version": case.version}, auto_id=f"id_{kind}_%s"),
+        )
+        for kind in allowed
+    ]
+    # What the rules say of the household on the intake day (the intake year's income).
+    decision = selectors.household_category(
+        household=case.household, year=case.intake_on.year, on=case.intake_on
+    )
+    elimination = None
+    if case.state == CaseState.MONITORED:
+        elimination = selectors.case_elimination_check(case=case, on=on)
+    return render(
+        request,
+        "monitoring/case_detail.html",
+        {
+            "case": case,
+            "on": on,
+            "steps": steps,
+            "forms": forms,
+            "risks": [risk.get_risk_display() for risk in case.risks.all()],
+            "elimination": elimination,
+            "decision": decision,
+        },
+    )
+
+
+@require_POST
+def case_step(request, pk):
+    case = visible_case(request, pk)
+    if not any(request.user.has_perm(p) for p in STEP_PERMISSIONS):
+        raise PermissionDenied(_("您的账号对防返贫监测是只读的,不能办理"))
+    form = StepForm(request.POST, request.FILES)
+    url = reverse("monitoring:case_detail", kwargs={"pk": case.pk})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(url)
+    data = form.cleaned_data
+    try:
+        step = services.case_step(
+            case=case,
+            kind=data["kind"],
+            on=data["on"],
+            note=data["note"],
+            upload=data["evidence"],
+            user=request.user,
+            expected_version=data["version"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(url)
+    messages.success(request, _("已办理:{step}").format(step=step.get_kind_display()))
+    return redirect(url)
+
+
+def step_evidence(request, pk):
+    """A step's evidence, as an attachment, never rendered inline and never sniffed."""
+    step = get_object_or_404(
+        CaseStep.objects.filter(case__in=visible_cases(request).values("pk")).exclude(evidence=""),
+        pk=pk,
+    )
+    extension = extension_of(step.evidence.name)
+    content_type = step.evidence_type or CONTENT_TYPES_BY_EXTENSION.get(
+        extension, "application/octet-stream"
+    )
+    try:
+        handle = step.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("佐证材料文件不存在")) from None
+    name = step.evidence_name or f"evidence-{step.pk}.{extension}"
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
