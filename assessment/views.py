@@ -38,6 +38,7 @@ from households import views as household_views
 from households.choices import PovertyCause, PovertyStatus
 from households.forms import StatusForm, StatusUndoForm
 from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, VillagerGroup
+from households.paging import RegistryPaginator
 from households.scope import (
     filter_visible,
     households_visible_to,
@@ -130,7 +131,7 @@ def household_list(request):
     filterset = _filtered(request, on, failures=False)
     sort = request.GET.get("sort", "village")
     queryset = filterset.qs.order_by(*SORTS.get(sort, SORTS["village"]))
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RegistryPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     failures = failures_by_household([h.pk for h in page], on=on)
     on_query = f"?on={on.isoformat()}"
     for household in page:

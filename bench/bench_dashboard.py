@@ -198,11 +198,12 @@ def insert_select(model, columns: dict[str, str], source: str) -> int:
 
 def create_town(villages: int):
     """A town of ``villages`` villages (5 groups each), policy years and programmes."""
-    from households.models import PolicyYear, Town, Village, VillagerGroup
+    from households.models import County, PolicyYear, Town, Village, VillagerGroup
     from measures.models import Programme
     from rectification.models import InspectionRound
 
-    town = Town.objects.create(name=BENCH_TOWN, county="基准测试县", area_km2=Decimal("252"))
+    county, _ = County.objects.get_or_create(name="基准测试县", defaults={"code": "159999000000"})
+    town = Town.objects.create(county=county, name=BENCH_TOWN, area_km2=Decimal("252"))
     kinds = ["deep", "key", "none", "none"]
     Village.objects.bulk_create(
         Village(

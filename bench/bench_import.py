@@ -219,16 +219,11 @@ def create_geography():
     """The demo town's 12 villages and their groups (nothing else)."""
     from django.contrib.auth import get_user_model
 
-    from households.models import PolicyYear, Town, Village, VillagerGroup
+    from households.models import County, PolicyYear, Town, Village, VillagerGroup
 
     data = json.loads(DEMO_FIXTURE.read_text(encoding="utf-8"))
-    spec = data["town"]
-    town = Town.objects.create(
-        name=spec["name"],
-        county=spec.get("county", ""),
-        city=spec.get("city", ""),
-        province=spec.get("province", ""),
-    )
+    county, _ = County.objects.get_or_create(code=data["county"]["code"], defaults=data["county"])
+    town = Town.objects.create(county=county, **data["town"])
     villages = {}
     for spec in data["villages"]:
         village = Village.objects.create(town=town, name=spec["name"])

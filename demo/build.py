@@ -34,6 +34,7 @@ from demo.rectification import RectificationBuilder
 from demo.registry import RegistryBuilder
 from demo.users import DEMO_USERS, ensure_demo_users
 from households.models import (
+    County,
     Household,
     NaturalVillage,
     PolicyYear,
@@ -101,7 +102,15 @@ def remove_demo_town() -> None:
         WorkingGroup.objects.filter(parent__isnull=False).delete()
         WorkingGroup.objects.all().delete()
         Household.objects.all().delete()
-        for model in (VillagePopulation, NaturalVillage, VillagerGroup, Village, Town, PolicyYear):
+        for model in (
+            VillagePopulation,
+            NaturalVillage,
+            VillagerGroup,
+            Village,
+            Town,
+            County,
+            PolicyYear,
+        ):
             model.objects.all().delete()
         for model in apps.get_models():
             history = getattr(model, "history", None)

@@ -30,6 +30,7 @@ from households.choices import (
     Sex,
 )
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -178,7 +179,10 @@ class RegistryBuilder(BuilderBase):
 
     def build_geography(self):
         data = self.data
-        self.town = Town.objects.create(**data["town"])
+        self.county, _ = County.objects.get_or_create(
+            code=data["county"]["code"], defaults=data["county"]
+        )
+        self.town = Town.objects.create(county=self.county, **data["town"])
         self.villages: dict[str, Village] = {}
         self.groups: dict[str, list[VillagerGroup]] = {}
         self.natural: dict[str, NaturalVillage] = {}

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
+from demo.base import load_fixture
 from households import roles
-from households.models import UserProfile, Village
+from households.models import County, Town, UserProfile, Village
 from measures.models import ResponsiblePerson
 from rectification.models import Problem, ProblemStatus
 
@@ -20,6 +21,9 @@ DEMO_USERS = {
     "enumerator": (roles.ENUMERATOR, ["学田地村"], "学田地村普查员"),
     "reviewer": (roles.REVIEWER, [], "镇数据审核员"),
     "helper": (roles.RESPONSIBLE, [], "帮扶责任人"),
+    # The county above the town: its leader reads, its administrator manages.
+    "countyleader": (roles.COUNTY_LEADER, [], "旗领导"),
+    "countyadmin": (roles.COUNTY_ADMIN, [], "旗扶贫办管理员"),
     # The administrators of the system itself (separation of duties).
     "sysadmin": (roles.SYSTEM_ADMIN, [], "系统管理员"),
     "secadmin": (roles.SECURITY_ADMIN, [], "安全管理员"),
@@ -39,6 +43,12 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
     """
     User = get_user_model()
     created = []
+    # The demo town's logins cover the demo town; on a database holding one
+    # other town (a test's), that town.
+    towns = list(Town.objects.filter(name=load_fixture()["town"]["name"]))
+    if not towns:
+        towns = list(Town.objects.all()[:2])
+        towns = towns if len(towns) == 1 else []
     for username, (role, village_names, full_name) in DEMO_USERS.items():
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -51,6 +61,11 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
         user.groups.add(Group.objects.get(name=role))
         profile, _ = UserProfile.objects.get_or_create(user=user)
         profile.villages.set(Village.objects.filter(name__in=village_names))
+        # Town-wide roles cover the demo town, county roles its county.
+        if role in (roles.COUNTY_ADMIN, roles.COUNTY_LEADER):
+            profile.counties.set(County.objects.filter(towns__in=towns).distinct())
+        elif role in roles.WIDE_ROLES:
+            profile.towns.set(towns)
         if role == roles.RESPONSIBLE and not hasattr(user, "responsible_person"):
             person = (
                 ResponsiblePerson.objects.filter(user__isnull=True, position="干部")

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from audit.context import client_ip
-from households import rules, services
+from households import rules, scope, services
 from households.admin_base import (
     HistoryImportExportAdmin,
     RegistryScopeMixin,
@@ -41,6 +41,7 @@ from households.admin_base import (
 )
 from households.choices import PovertyCause, PovertyStatus, Relation
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -55,6 +56,7 @@ from households.models import (
     VillagerGroup,
 )
 from households.resources import (
+    CountyResource,
     GuaranteeAssessmentResource,
     HouseholdIncomeResource,
     HouseholdResource,
@@ -80,11 +82,30 @@ __all__ = ["HistoryImportExportAdmin", "ScopedInline", "ScopedStackedInline"]
 # --------------------------------------------------------------------------
 
 
+@admin.register(County)
+class CountyAdmin(HistoryImportExportAdmin):
+    resource_classes = [CountyResource]
+    list_display = ("name", "code", "city", "province")
+    search_fields = ("name", "code")
+    # A county's and a town's staff see their own county only.
+    registry_data = True
+
+    def scope_visible(self, queryset, user):
+        return queryset.filter(pk__in=scope.counties_visible_to(user).values("pk"))
+
+
 @admin.register(Town)
 class TownAdmin(HistoryImportExportAdmin):
     resource_classes = [TownResource]
-    list_display = ("name", "county", "city", "province", "area_km2")
-    search_fields = ("name",)
+    list_display = ("name", "county", "code", "area_km2")
+    list_select_related = ("county",)
+    list_filter = ("county",)
+    search_fields = ("name", "code")
+    # A town's staff see their own town, a county's its towns.
+    registry_data = True
+
+    def scope_visible(self, queryset, user):
+        return queryset.filter(pk__in=scope.towns_visible_to(user).values("pk"))
 
 
 class VillagerGroupInline(ScopedInline):

@@ -15,12 +15,13 @@ the facts for one household or for many with the same ``Q`` definitions, which
 are written here once each, beside their Python twins on the models.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -78,11 +79,94 @@ def money_field(verbose_name, help_text="", **kwargs):
 # --------------------------------------------------------------------------
 
 
-class Town(models.Model):
-    name = models.CharField(_("镇名称"), max_length=50, unique=True)
-    county = models.CharField(_("所属旗县"), max_length=50, blank=True)
+DIVISION_CODE = RegexValidator(
+    r"^\d{12}$", _("区划代码应为12位数字(统计用区划代码)"), code="division_code"
+)
+
+
+def division_code_error(code: str, *, level: str, parent_code: str = "") -> str | None:
+    """Why a 12-digit statistical division code (统计用区划代码) does not fit its level
+    and parent, in Chinese; None when it fits (or is blank).
+
+    A county's code ends in six zeros, a town's in three (its first six digits
+    are its county's), a village's nine first digits are its town's.
+    """
+    if not code:
+        return None
+    if not re.fullmatch(r"\d{12}", code):
+        return str(DIVISION_CODE.message)
+    shapes = {
+        "county": (code[6:] == "000000" and code[4:6] != "00", DIVISION_ERROR_COUNTY, 6),
+        "town": (code[9:] == "000" and code[6:9] != "000", DIVISION_ERROR_TOWN, 6),
+        "village": (code[9:] != "000", DIVISION_ERROR_VILLAGE, 9),
+    }
+    fits, error, prefix = shapes[level]
+    if not fits:
+        return str(error)
+    if parent_code and code[:prefix] != parent_code[:prefix]:
+        return str(DIVISION_ERROR_PARENT).format(prefix=parent_code[:prefix])
+    return None
+
+
+DIVISION_ERROR_COUNTY = _("旗县的区划代码应以6个0结尾,前6位是旗县代码(如150927000000)")
+DIVISION_ERROR_TOWN = _("乡镇的区划代码应以3个0结尾,第7至9位是乡镇代码(如150927101000)")
+DIVISION_ERROR_VILLAGE = _("村的区划代码后3位是村代码,不能是000")
+DIVISION_ERROR_PARENT = _("区划代码应以上级的代码{prefix}开头")
+
+
+class County(models.Model):
+    """A county or banner (旗县): many towns on one system, one province's policy lines."""
+
+    name = models.CharField(_("旗县名称"), max_length=50)
+    code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        blank=True,
+        validators=[DIVISION_CODE],
+        help_text=_("12位统计用区划代码,如察哈尔右翼中旗为150927000000"),
+    )
     city = models.CharField(_("所属盟市"), max_length=50, blank=True)
     province = models.CharField(_("所属省区"), max_length=50, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("旗县")
+        verbose_name_plural = _("旗县")
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="county_unique_name"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="county_unique_code"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def province_code(self) -> str:
+        """The province's two digits (policy lines are set per province and year)."""
+        return self.code[:2]
+
+    def clean(self):
+        error = division_code_error(self.code, level="county")
+        if error:
+            raise ValidationError({"code": error})
+
+
+class Town(models.Model):
+    county = models.ForeignKey(
+        County, models.PROTECT, related_name="towns", verbose_name=_("所属旗县")
+    )
+    name = models.CharField(_("镇名称"), max_length=50)
+    code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        blank=True,
+        validators=[DIVISION_CODE],
+        help_text=_("12位统计用区划代码,前6位是旗县代码,如150927101000"),
+    )
     area_km2 = models.DecimalField(
         _("总面积(平方公里)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
@@ -92,9 +176,23 @@ class Town(models.Model):
     class Meta:
         verbose_name = _("镇")
         verbose_name_plural = _("镇")
+        # No default ordering: villages order by ``town`` (its id), and an
+        # ordering here would join the towns into every village-ordered list.
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="town_unique_name"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="town_unique_code"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        county_code = self.county.code if self.county_id else ""
+        error = division_code_error(self.code, level="town", parent_code=county_code)
+        if error:
+            raise ValidationError({"code": error})
 
 
 #: Villages in the town's own order (``Village.number``): every list, filter,
@@ -116,7 +214,13 @@ class Village(models.Model):
         default=0,
         help_text=_("本村在本镇的排列顺序(镇里报表的顺序);所有列表、筛选、看板和导出都按它排列"),
     )
-    code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        blank=True,
+        validators=[DIVISION_CODE],
+        help_text=_("12位统计用区划代码,前9位是所属镇的代码"),
+    )
     poor_village_kind = models.CharField(
         _("贫困村类型"),
         max_length=8,
@@ -150,6 +254,12 @@ class Village(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        town_code = self.town.code if self.town_id else ""
+        error = division_code_error(self.code, level="village", parent_code=town_code)
+        if error:
+            raise ValidationError({"code": error})
 
 
 class VillagerGroup(models.Model):
@@ -347,6 +457,16 @@ def head_subquery(field: str = "name", household: str = "pk"):
         household=models.OuterRef(household), relation=Relation.HEAD
     ).order_by("left_on", "pk")
     return models.Subquery(heads.values(field)[:1])
+
+
+def towns_of_profile(user):
+    """The ids of the towns ``user``'s profile names, directly or by their county
+    (a subquery: no query of its own)."""
+    return (
+        Town.objects.filter(Q(user_profiles__user=user) | Q(county__user_profiles__user=user))
+        .order_by()
+        .values("pk")
+    )
 
 
 class HouseholdQuerySet(models.QuerySet):
@@ -977,9 +1097,23 @@ class UserProfile(models.Model):
     villages = models.ManyToManyField(
         Village, blank=True, related_name="user_profiles", verbose_name=_("负责的村")
     )
+    towns = models.ManyToManyField(
+        Town,
+        blank=True,
+        related_name="user_profiles",
+        verbose_name=_("负责的镇"),
+        help_text=_("镇扶贫办管理员、镇领导、数据审核员查看本镇所有村"),
+    )
+    counties = models.ManyToManyField(
+        County,
+        blank=True,
+        related_name="user_profiles",
+        verbose_name=_("负责的旗县"),
+        help_text=_("旗县领导、旗县管理员查看本旗县所有镇"),
+    )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[villages])
+    history = HistoricalRecords(m2m_fields=[villages, towns, counties])
 
     class Meta:
         verbose_name = _("用户村范围")

@@ -24,6 +24,7 @@ from import_export.resources import Diff
 
 from households import rules
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -155,11 +156,20 @@ def user_fk(attribute, **kwargs):
 # --------------------------------------------------------------------------
 
 
+class CountyResource(BaseModelResource):
+    class Meta(BaseModelResource.Meta):
+        model = County
+        import_id_fields = ["name"]
+        fields = ("id", "name", "code", "city", "province")
+
+
 class TownResource(BaseModelResource):
+    county = fk(County, "name", attribute="county", column_name="county")
+
     class Meta(BaseModelResource.Meta):
         model = Town
-        import_id_fields = ["name"]
-        fields = ("id", "name", "county", "city", "province", "area_km2")
+        import_id_fields = ["county", "name"]
+        fields = ("id", "county", "name", "code", "area_km2")
 
 
 class VillageResource(BaseModelResource):

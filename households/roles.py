@@ -19,6 +19,11 @@ LEADER = "领导"
 ENUMERATOR = "普查员"
 REVIEWER = "数据审核员"
 RESPONSIBLE = "帮扶责任人"
+# The county (旗县) above the towns: its leader reads all of its towns, its
+# administrator manages them. Which towns or county a user covers comes from
+# their profile (``UserProfile.towns`` / ``UserProfile.counties``).
+COUNTY_ADMIN = "旗县管理员"
+COUNTY_LEADER = "旗县领导"
 # The administrators of the system itself (separation of duties): none of
 # them sees the registry, and none can do another's work.
 SYSTEM_ADMIN = "系统管理员"
@@ -28,18 +33,29 @@ AUDIT_ADMIN = "审计管理员"
 #: The three administrators of the system (三员): none may hold a business role
 #: nor another administrator's role.
 ADMIN_ROLES = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
-BUSINESS_ROLES = (TOWN_ADMIN, CADRE, LEADER, ENUMERATOR, REVIEWER, RESPONSIBLE)
+BUSINESS_ROLES = (
+    COUNTY_ADMIN,
+    COUNTY_LEADER,
+    TOWN_ADMIN,
+    CADRE,
+    LEADER,
+    ENUMERATOR,
+    REVIEWER,
+    RESPONSIBLE,
+)
+#: The roles that see every village of the towns (or county) their profile names.
+WIDE_ROLES = (COUNTY_ADMIN, COUNTY_LEADER, TOWN_ADMIN, LEADER, REVIEWER)
 #: Roles only a superuser grants; the accounts holding them only a superuser
 #: changes (their roles, flags, password): the system administrator cannot
 #: make, nor become, the one who reads the registry or the audit trail.
-PROTECTED_ROLES = (TOWN_ADMIN, *ADMIN_ROLES)
+PROTECTED_ROLES = (COUNTY_ADMIN, TOWN_ADMIN, *ADMIN_ROLES)
 #: The roles whose work is in the Django admin: only their accounts may be staff.
-STAFF_ROLES = (TOWN_ADMIN, SYSTEM_ADMIN, SECURITY_ADMIN)
+STAFF_ROLES = (COUNTY_ADMIN, TOWN_ADMIN, SYSTEM_ADMIN, SECURITY_ADMIN)
 
 ROLE_ERROR_ADMIN_AND_BUSINESS = _("“{admin}”不能与业务角色(“{business}”)由同一账号担任(三员分立)")
 ROLE_ERROR_TWO_ADMINS = _("“{first}”与“{second}”不能由同一账号担任(三员分立)")
 ROLE_ERROR_PROFILE = _("不能修改本人账号或受保护角色账号的村范围(只有超级管理员可以)")
-ROLE_ERROR_STAFF = _("只有镇扶贫办管理员、系统管理员和安全管理员的账号可以登录管理后台")
+ROLE_ERROR_STAFF = _("只有旗县管理员、镇扶贫办管理员、系统管理员和安全管理员的账号可以登录管理后台")
 
 
 def role_conflict(names) -> str | None:
@@ -60,6 +76,8 @@ def may_be_staff(names) -> bool:
 
 
 ROLE_LABELS = {
+    COUNTY_ADMIN: _("旗县管理员:管理本旗县各镇所有数据"),
+    COUNTY_LEADER: _("旗县领导:只读查看本旗县各镇"),
     TOWN_ADMIN: _("镇扶贫办管理员:管理全镇所有数据"),
     CADRE: _("村干部:查看和编辑本村的户"),
     LEADER: _("领导:只读查看全镇"),
@@ -127,6 +145,7 @@ ROLE_PERMISSIONS = {
         "monitoring.change_rigidexpenditure",
     ],
     LEADER: [VIEW_ALL, "households.export_households"],
+    COUNTY_LEADER: [VIEW_ALL, "households.export_households"],
     # Check the households of their villages; export the census base table.
     ENUMERATOR: [
         *VIEW_HOUSEHOLD_RECORDS,
@@ -196,15 +215,29 @@ def sync_roles(**kwargs) -> None:
     domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).exclude(
         content_type__model="userprofile"
     )
+    # The towns and counties themselves are the county's to set up: a town
+    # administrator edits their own town's record, adds no town nor county.
+    geography = Q(content_type__model__in=("county", "historicalcounty")) & ~Q(
+        codename__startswith="view_"
+    ) | Q(codename__in=("add_town", "delete_town"))
+    readers = (LEADER, COUNTY_LEADER)
     wanted = {
         # Everything of the domain; for monitoring this includes the county's
-        # approval (``monitoring.approve_at_county``) until the county level
-        # has a role of its own.
-        TOWN_ADMIN: domain,
+        # approval (``monitoring.approve_at_county``): the county
+        # administrator's, and the town administrator's until every county
+        # on the system has one.
+        COUNTY_ADMIN: domain,
+        TOWN_ADMIN: domain.exclude(geography),
         # Leaders read everything of the domain and change nothing.
-        LEADER: domain.filter(codename__startswith="view_")
-        | _permissions(ROLE_PERMISSIONS[LEADER]),
-        **{role: _permissions(codes) for role, codes in ROLE_PERMISSIONS.items() if role != LEADER},
+        **{
+            role: domain.filter(codename__startswith="view_") | _permissions(ROLE_PERMISSIONS[role])
+            for role in readers
+        },
+        **{
+            role: _permissions(codes)
+            for role, codes in ROLE_PERMISSIONS.items()
+            if role not in readers
+        },
     }
     for name, permissions in wanted.items():
         group, _created = Group.objects.get_or_create(name=name)

@@ -5,8 +5,12 @@ and reports ask here; no other module tests the permission that opens the
 whole registry (``households.roles`` grants it to the roles). What a user may
 *do* comes from their roles; what they may *see* is:
 
-* the whole registry with :data:`VIEW_ALL` (town administrator, leader,
-  reviewer) — and for a superuser;
+* with :data:`VIEW_ALL` (county administrator and leader; town
+  administrator, leader, reviewer): every village of the towns their profile
+  names (``UserProfile.towns``) and of every town of the counties it names
+  (``UserProfile.counties``) — "the whole registry" of their level, which
+  :func:`sees_whole_registry` answers;
+* a superuser: every village there is (:func:`sees_every_town`);
 * otherwise the villages of their profile (``UserProfile.villages``: their
   *own* villages) and the households they are the assistance responsible
   person of (and so those households' villages).
@@ -14,16 +18,17 @@ whole registry (``households.roles`` grants it to the roles). What a user may
 A user who may not read households at all (the three system administrators)
 sees nothing, whatever their profile says.
 
-This is the place a level above the village (a town of a county) extends:
-"the whole registry" becomes the towns of the user's scope here, and every
-caller follows.
+A caller never leaves a queryset unfiltered because the user "sees the whole
+registry": the town-wide and county-wide roles see their towns only, so every
+queryset goes through :func:`filter_visible` (or is built from
+:func:`villages_visible_to`), which filters for everyone but a superuser.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, Value
 
-from households.models import Household, UserProfile, Village
+from households.models import County, Household, Town, UserProfile, Village, towns_of_profile
 
 VIEW_ALL = "households.view_all_households"
 VIEW_HOUSEHOLD = "households.view_household"
@@ -39,8 +44,32 @@ def reads_registry(user) -> bool:
 
 
 def sees_whole_registry(user) -> bool:
-    """Whether ``user`` sees every village."""
+    """Whether ``user`` sees every village of their towns (a town- or county-wide
+    role), rather than some villages. Not a licence to skip the filter: see
+    :func:`sees_every_town`."""
     return reads_registry(user) and user.has_perm(VIEW_ALL)
+
+
+def sees_every_town(user) -> bool:
+    """Whether ``user`` sees every village of every town (a superuser): the one
+    case counted with no filter at all."""
+    return reads_registry(user) and user.is_superuser
+
+
+def towns_visible_to(user):
+    """The towns ``user`` sees all or part of."""
+    if not reads_registry(user):
+        return Town.objects.none()
+    if sees_every_town(user):
+        return Town.objects.all()
+    if sees_whole_registry(user):
+        return Town.objects.filter(pk__in=towns_of_profile(user))
+    return Town.objects.filter(pk__in=villages_visible_to(user).values("town_id"))
+
+
+def counties_visible_to(user):
+    """The counties ``user`` sees all or part of."""
+    return County.objects.filter(pk__in=towns_visible_to(user).values("county_id"))
 
 
 def _scope_of(user) -> tuple[list[int], list[int]]:
@@ -87,8 +116,11 @@ def filter_visible(queryset, user, *, via: str = ""):
     """
     if not reads_registry(user):
         return queryset.none()
-    if sees_whole_registry(user):
+    if sees_every_town(user):
         return queryset
+    if sees_whole_registry(user):
+        path = f"{via}__village__town_id__in" if via else "village__town_id__in"
+        return queryset.filter(**{path: towns_of_profile(user)})
     if via:
         return queryset.filter(**{f"{via}__in": households_visible_to(user).values("pk")})
     # The user's villages and assigned households are read first (one small
@@ -110,12 +142,15 @@ def households_visible_to(user):
 
 
 def villages_visible_to(user):
-    """The villages ``user`` may see: every one, or those of their profile and
-    of the households assigned to them."""
+    """The villages ``user`` may see: every one of their towns (every one there
+    is for a superuser), or those of their profile and of the households
+    assigned to them."""
     if not reads_registry(user):
         return Village.objects.none()
-    if sees_whole_registry(user):
+    if sees_every_town(user):
         return Village.objects.all()
+    if sees_whole_registry(user):
+        return Village.objects.filter(town_id__in=towns_of_profile(user))
     village_ids, household_ids = _scope_of(user)
     assigned = Household.objects.filter(pk__in=household_ids).values("village_id")
     return Village.objects.filter(pk__in=village_ids) | Village.objects.filter(pk__in=assigned)
@@ -133,7 +168,7 @@ def own_villages(user):
     assigned to them (census work, rectification and ledger imports are a
     village's, not a responsible person's)."""
     if sees_whole_registry(user):
-        return Village.objects.all()
+        return villages_visible_to(user)
     return profile_villages(user)
 
 

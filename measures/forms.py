@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from households import scope
 from households.choices import RenovationKind
 from households.models import VILLAGE_ORDER, Village
 from measures.choices import ApplicationStatus, Kind, Target
@@ -44,9 +45,11 @@ class ProgrammeForm(forms.ModelForm):
             "income_per_year": MONEY_WIDGET,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Village.objects.order_by(*VILLAGE_ORDER)
+        # A village's project names one of the user's villages.
+        villages = Village.objects.all() if user is None else scope.villages_visible_to(user)
+        self.fields["village"].queryset = villages.order_by(*VILLAGE_ORDER)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from households.models import Household, Member, Village
-from households.scope import filter_visible, households_visible_to, sees_whole_registry
+from households.scope import filter_visible, households_visible_to, sees_every_town
 from measures import rules
 from measures.choices import (
     LIVE_STATUSES,
@@ -180,14 +180,20 @@ class CategoryTotals:
     funds: Decimal
 
 
-def category_totals(*, year: int) -> list[CategoryTotals]:
+def category_totals(*, year: int, village_ids=None) -> list[CategoryTotals]:
     """Per category of the programmes of ``year``, in the order of ``Category``; one query.
 
     Categories without a programme that year are absent; a category whose
     programmes have no application yet has zeros. Cancelled applications
-    never count.
+    never count. ``village_ids``: only the applications of those villages'
+    households (``None``: every village).
     """
     live = live_q("applications__")
+    completed = Q(applications__status=ApplicationStatus.COMPLETED)
+    if village_ids is not None:
+        in_villages = Q(applications__household__village_id__in=village_ids)
+        live &= in_villages
+        completed &= in_villages
     rows = (
         Programme.objects.filter(year=year)
         .order_by()
@@ -196,9 +202,7 @@ def category_totals(*, year: int) -> list[CategoryTotals]:
             n_households=Count("applications__household", filter=live, distinct=True),
             n_persons=Count("applications__member", filter=live, distinct=True),
             n_applications=Count("applications", filter=live),
-            n_completed=Count(
-                "applications", filter=Q(applications__status=ApplicationStatus.COMPLETED)
-            ),
+            n_completed=Count("applications", filter=completed),
             funds=Sum("applications__amount", filter=live),
         )
     )
@@ -293,7 +297,7 @@ def programme_totals_for(*, year: int, user) -> list[ProgrammeTotals]:
     Users who see the whole town get the town's totals; a village cadre gets
     those of their village, a responsible person those of their households.
     """
-    if sees_whole_registry(user):
+    if sees_every_town(user):
         return programme_totals(year=year)
     return programme_totals(year=year, households=households_visible_to(user))
 

@@ -37,7 +37,12 @@ from households.models import (
     head_subquery,
 )
 from households.params import as_of_from, default_as_of, year_from
-from households.scope import households_visible_to, sees_whole_registry, villages_visible_to
+from households.scope import (
+    households_visible_to,
+    sees_every_town,
+    sees_whole_registry,
+    villages_visible_to,
+)
 from households.selectors import member_present_q
 from measures import selectors, services
 from measures.choices import ApplicationStatus, Category
@@ -84,7 +89,7 @@ def visible_application(request, pk) -> MeasureApplication:
 
 def visible_villages(user):
     if sees_whole_registry(user):
-        return Village.objects.order_by(*VILLAGE_ORDER)
+        return villages_visible_to(user).order_by(*VILLAGE_ORDER)
     return villages_visible_to(user).order_by("name")
 
 
@@ -154,7 +159,7 @@ def programme_detail(request, pk):
     programme = get_object_or_404(Programme.objects.select_related("village"), pk=pk)
     user = request.user
     scope = None
-    if not sees_whole_registry(user):
+    if not sees_every_town(user):
         scope = households_visible_to(user)
     by_village = selectors.programme_village_totals(programme=programme, households=scope)
     applications = selectors.applications_visible_to(user).filter(programme=programme)
@@ -207,7 +212,9 @@ def _sum_rows(rows):
 
 def programme_add(request):
     require(request, ADD_PROGRAMME)
-    form = ProgrammeForm(request.POST or None, initial={"year": year_from(request)})
+    form = ProgrammeForm(
+        request.POST or None, initial={"year": year_from(request)}, user=request.user
+    )
     created = {}
 
     def save(form):
@@ -230,7 +237,9 @@ def programme_add(request):
 def programme_edit(request, pk):
     require(request, CHANGE_PROGRAMME)
     programme = get_object_or_404(Programme, pk=pk)
-    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=pk))
+    form = ProgrammeForm(
+        request.POST or None, instance=Programme.objects.get(pk=pk), user=request.user
+    )
     back = reverse("measures:programme_detail", kwargs={"pk": programme.pk})
     result = {}
 
@@ -380,7 +389,10 @@ def summary(request):
     if not sees_whole_registry(request.user):
         raise PermissionDenied(_("全镇汇总仅供镇扶贫办、领导和审核人员查看"))
     year = year_from(request)
-    coverage = selectors.village_coverage(year=year)
+    ids = None
+    if not sees_every_town(request.user):
+        ids = villages_visible_to(request.user).values("pk")
+    coverage = selectors.village_coverage(year=year, village_ids=ids)
     villages = Village.objects.filter(pk__in=coverage).order_by(*VILLAGE_ORDER)
     return render(
         request,

@@ -76,9 +76,9 @@ def line_params(line: MonitoringLine | None) -> rules.LineParams | None:
     )
 
 
-#: Where a household's province is (its town's 所属省区), the one place every
+#: Where a household's province is (its county's 所属省区), the one place every
 #: monitoring read takes it from: the line of a household is its province's.
-PROVINCE_PATH = "village__town__province"
+PROVINCE_PATH = "village__town__county__province"
 
 
 def province_of(household: Household) -> str:

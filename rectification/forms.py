@@ -7,8 +7,10 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from households import scope
 from households.models import VILLAGE_ORDER, Household, Village
 from rectification.filetypes import ACCEPT_ATTRIBUTE
 from rectification.models import InspectionRound, Problem
@@ -63,13 +65,25 @@ class ProblemForm(forms.ModelForm):
         }
         field_classes = {"responsible_user": UserChoiceField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["villages"].queryset = Village.objects.order_by(*VILLAGE_ORDER)
+        # The villages and households a problem may name: the user's own.
+        self.user = user
+        villages = Village.objects.all() if user is None else scope.villages_visible_to(user)
+        self.fields["villages"].queryset = villages.order_by(*VILLAGE_ORDER)
         self.fields["villages"].required = False
-        self.fields["responsible_user"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
+        users = get_user_model().objects.filter(is_active=True)
+        if user is not None and not scope.sees_every_town(user):
+            # The people of the user's towns (and the user): not another town's staff.
+            towns = scope.towns_visible_to(user).values("pk")
+            of_towns = (
+                Q(pk=user.pk)
+                | Q(profile__villages__town__in=towns)
+                | Q(profile__towns__in=towns)
+                | Q(profile__counties__towns__in=towns)
+            )
+            users = users.filter(pk__in=get_user_model().objects.filter(of_towns).values("pk"))
+        self.fields["responsible_user"].queryset = users.order_by("username")
         self.fields["responsible_user"].help_text = _(
             "有账号的责任人可在“我的整改任务”中看到该问题;责任人不能为自己的问题销号"
         )
@@ -80,7 +94,10 @@ class ProblemForm(forms.ModelForm):
 
     def clean_household_numbers(self):
         numbers = [n for n in re.split(r"[\s,,、;;]+", self.cleaned_data["household_numbers"]) if n]
-        found = {h.number: h for h in Household.objects.filter(number__in=numbers)}
+        households = (
+            Household.objects.all() if self.user is None else scope.households_visible_to(self.user)
+        )
+        found = {h.number: h for h in households.filter(number__in=numbers)}
         unknown = [n for n in numbers if n not in found]
         if unknown:
             raise forms.ValidationError(

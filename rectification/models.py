@@ -110,9 +110,13 @@ class ProblemQuerySet(models.QuerySet):
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if scope.sees_whole_registry(user):
+        if scope.sees_every_town(user):
             return self
-        concerning = scope.in_profile_villages_q(user, via="villages") | Q(responsible_user=user)
+        if scope.sees_whole_registry(user):
+            concerning = Q(villages__town_id__in=scope.towns_of_profile(user))
+        else:
+            concerning = scope.in_profile_villages_q(user, via="villages")
+        concerning |= Q(responsible_user=user)
         # An IN subquery keeps one row per problem however many paths lead to it.
         return self.filter(pk__in=Problem.objects.filter(concerning).values("pk"))
 

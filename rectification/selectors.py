@@ -74,6 +74,26 @@ class VillageProblems:
     overdue: int = 0
 
 
+def town_problem_counts(*, on: date, town_ids) -> dict[int, VillageProblems]:
+    """Town id → open and overdue problems concerning one of its villages on ``on``
+    (one query; a problem of several of a town's villages counts once)."""
+    from households.models import Town
+
+    rows = (
+        Town.objects.filter(pk__in=town_ids)
+        .annotate(
+            open=Count(
+                "villages__problems", filter=open_q(on, "villages__problems__"), distinct=True
+            ),
+            overdue=Count(
+                "villages__problems", filter=overdue_q(on, "villages__problems__"), distinct=True
+            ),
+        )
+        .values_list("pk", "open", "overdue")
+    )
+    return {pk: VillageProblems(open=o, overdue=d) for pk, o, d in rows if o or d}
+
+
 def village_problem_counts(*, on: date) -> dict[int, VillageProblems]:
     """Village id → open and overdue problems concerning it on ``on`` (one query).
 

@@ -282,6 +282,7 @@ def problem_add(request, round_pk):
         posted(request),
         instance=Problem(inspection_round=inspection_round),
         initial=initial,
+        user=request.user,
     )
 
     def save(form):
@@ -306,7 +307,9 @@ def problem_add(request, round_pk):
 
 def problem_edit(request, pk):
     problem = problem_for(request, pk, "rectification.change_problem")
-    form = ProblemForm(posted(request), instance=Problem.objects.get(pk=problem.pk))
+    form = ProblemForm(
+        posted(request), instance=Problem.objects.get(pk=problem.pk), user=request.user
+    )
 
     def save(form):
         data = form.service_data()

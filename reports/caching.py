@@ -68,10 +68,8 @@ def now() -> datetime:
 
 
 def cache_key(kind: str, *, on: date, year: int, scope: selectors.Scope) -> str:
-    """``reports:<version>:<kind>:<town | v<id>-<id>…>:<on>:<year>``."""
-    ids = scope.village_ids
-    where = "town" if ids is None else "v" + "-".join(str(pk) for pk in sorted(ids))
-    return f"reports:{KEY_VERSION}:{kind}:{where}:{on.isoformat()}:{year}"
+    """``reports:<version>:<kind>:<all | t<town id>-… | v<village id>-…>:<on>:<year>``."""
+    return f"reports:{KEY_VERSION}:{kind}:{scope.key}:{on.isoformat()}:{year}"
 
 
 def computed(key: str, compute: Callable[[], T], *, refresh: bool = False) -> Computed[T]:

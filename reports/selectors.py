@@ -80,19 +80,55 @@ STUDENT_LEVELS = (
 
 @dataclass(frozen=True)
 class Scope:
-    """What a dashboard or report covers: the whole town, or some villages."""
+    """What a dashboard or report covers: one or more whole towns (a town's
+    version, or a county's with its towns as rows), or some villages.
+
+    ``whole_system``: every village there is (a superuser's), counted with no
+    filter at all; every other scope is counted by its villages' ids.
+    """
 
     villages: tuple[Village, ...]
     whole_town: bool
+    whole_system: bool = False
 
     @property
     def village_ids(self) -> list[int] | None:
-        """``None`` for the whole town (no filter at all), else the villages' ids."""
-        return None if self.whole_town else [v.pk for v in self.villages]
+        """``None`` for the whole system (no filter at all), else the villages' ids."""
+        return None if self.whole_system else [v.pk for v in self.villages]
+
+    @property
+    def towns(self) -> list[Town]:
+        """The towns of the scope's villages, in order (one for a town's version)."""
+        seen: dict[int, Town] = {}
+        for village in self.villages:
+            seen.setdefault(village.town_id, village.town)
+        return list(seen.values())
+
+    @property
+    def several_towns(self) -> bool:
+        """A county's version: whole towns, more than one (towns as rows)."""
+        return self.whole_town and len(self.towns) > 1
 
     @property
     def town(self) -> Town | None:
-        return self.villages[0].town if self.villages else None
+        """The scope's town (``None`` for several towns)."""
+        towns = self.towns
+        return towns[0] if len(towns) == 1 else None
+
+    @property
+    def county(self):
+        """The county of a scope of several towns, when they share one."""
+        counties = {town.county_id: town.county for town in self.towns}
+        return next(iter(counties.values())) if len(counties) == 1 else None
+
+    @property
+    def key(self) -> str:
+        """What the cache keys of the scope's figures are made of."""
+        if self.whole_system:
+            return "all"
+        if self.whole_town:
+            return "t" + "-".join(str(t.pk) for t in sorted(self.towns, key=lambda t: t.pk))
+        return "v" + "-".join(str(pk) for pk in sorted(v.pk for v in self.villages))
 
     @property
     def single(self) -> Village | None:
@@ -102,14 +138,22 @@ class Scope:
     @property
     def name(self) -> str:
         if self.whole_town:
-            return self.town.name if self.town else ""
+            if self.town is not None:
+                return self.town.name
+            county = self.county
+            return county.name if county else "、".join(t.name for t in self.towns)
         return "、".join(v.name for v in self.villages)
 
 
+def towns_scope(villages, *, whole_system: bool = False) -> Scope:
+    """Whole towns: ``villages`` are every village of them, in order."""
+    return Scope(tuple(villages), whole_town=True, whole_system=whole_system)
+
+
 def town_scope() -> Scope:
-    """The whole town: every village (one query)."""
-    return Scope(
-        tuple(Village.objects.select_related("town").order_by(*VILLAGE_ORDER)), whole_town=True
+    """Every village there is, as whole towns (one query)."""
+    return towns_scope(
+        Village.objects.select_related("town__county").order_by(*VILLAGE_ORDER), whole_system=True
     )
 
 
@@ -126,7 +170,7 @@ def problems_in_scope(scope: Scope):
     """Rectification problems concerning the scope's villages (all of them for the town)."""
     from rectification.models import Problem
 
-    if scope.whole_town:
+    if scope.whole_system:
         return Problem.objects.all()
     concerning = Problem.objects.filter(villages__in=scope.village_ids).values("pk")
     return Problem.objects.filter(pk__in=concerning)
@@ -395,6 +439,66 @@ class VillageRow(VillageFigures):
 
 
 @dataclass(frozen=True)
+class TownRow:
+    """A town's row of a county's dashboard: its villages' rows summed (each
+    household is in one village); its open problems counted once each, even
+    where a problem concerns several of its villages."""
+
+    town: Town
+    villages: int
+    by_status: dict[str, Tally]
+    registered: Tally
+    poor: Tally
+    population: int
+    incidence: registry.Incidence
+    dibao: Tally
+    measures: object  # measures.selectors.VillageMeasureTotals
+    problems: object  # rectification.selectors.VillageProblems
+    census: object | None  # census.selectors.CensusProgressTotal
+
+    @property
+    def cells(self) -> list[tuple[PovertyStatus, Tally]]:
+        return [(PovertyStatus(s), self.by_status.get(s, Tally())) for s in REGISTERED_STATUSES]
+
+
+def town_rows(rows: list[VillageRow], *, on: date) -> list[TownRow]:
+    """The towns' rows of a county's dashboard, from its villages' rows (one
+    query: the towns' open and overdue problems)."""
+    from census.selectors import census_progress_total
+    from rectification.selectors import VillageProblems, town_problem_counts
+
+    by_town: dict[int, list[VillageRow]] = defaultdict(list)
+    for row in rows:
+        by_town[row.village.town_id].append(row)
+    problems = town_problem_counts(on=on, town_ids=list(by_town))
+    result = []
+    for town_rows_ in by_town.values():
+        town = town_rows_[0].village.town
+        by_status: dict[str, Tally] = defaultdict(Tally)
+        for row in town_rows_:
+            for status, tally in row.by_status.items():
+                by_status[status] += tally
+        population = sum(row.population or 0 for row in town_rows_)
+        census = [row.census for row in town_rows_ if row.census is not None]
+        result.append(
+            TownRow(
+                town=town,
+                villages=len(town_rows_),
+                by_status=dict(by_status),
+                registered=registry.sum_tallies(by_status, REGISTERED_STATUSES),
+                poor=registry.sum_tallies(by_status, POOR_STATUSES),
+                population=population,
+                incidence=registry.incidence_of(by_status, population),
+                dibao=sum((row.dibao for row in town_rows_), Tally()),
+                measures=sum_coverage([row.measures for row in town_rows_ if row.measures]),
+                problems=problems.get(town.pk, VillageProblems()),
+                census=census_progress_total(census) if census else None,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
 class Dashboard:
     on: date
     year: int
@@ -415,6 +519,8 @@ class Dashboard:
     measures_total: object | None  # VillageMeasureTotals summed over the scope
     problems: object  # rectification.selectors.ProblemCounts of the scope
     census_total: object | None
+    #: A county's version: its towns' rows (empty for a town's or villages' version).
+    towns: list[TownRow] = ()
 
     @property
     def students_total(self) -> int:
@@ -487,10 +593,11 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         history=history(on=on, village_ids=ids, tallies=over_dates),
         # Totals per category exist for the whole town; a village's version
         # shows its own coverage (households, persons, funds, completed).
-        measures=category_totals(year=year) if scope.whole_town else [],
+        measures=category_totals(year=year, village_ids=ids) if scope.whole_town else [],
         measures_total=sum_coverage([row.measures for row in rows if row.measures]),
         problems=problem_counts(on=on, problems=problems_in_scope(scope)),
         census_total=census_progress_total(census_rows) if census_rows else None,
+        towns=town_rows(rows, on=on) if scope.several_towns else [],
     )
 
 

@@ -34,28 +34,50 @@ from assessment import rules as lifting
 from households import params
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.models import VILLAGE_ORDER, Village
-from households.scope import profile_villages, sees_whole_registry, villages_visible_to
+from households.models import VILLAGE_ORDER
+from households.scope import (
+    profile_villages,
+    sees_every_town,
+    sees_whole_registry,
+    villages_visible_to,
+)
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
 NOT_FOR_YOU = _lazy("看板和工作汇报按整村汇总,只对镇领导、镇扶贫办、数据审核员和村干部开放")
+NO_TOWN = _lazy("您的账号还没有负责的镇或旗县,请系统管理员在“用户村范围”中设置")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def report_scope(request) -> selectors.Scope:
-    """The scope the user may see, narrowed by ``?village=`` (see the module's docstring)."""
-    user = request.user
-    wanted = request.GET.get("village", "")
+def _wanted(request, name: str) -> int | None:
+    wanted = request.GET.get(name, "")
     if wanted and not wanted.isdigit():
-        raise Http404(_("没有这个村"))
+        raise Http404(_("没有这个村") if name == "village" else _("没有这个镇"))
+    return int(wanted) if wanted else None
+
+
+def report_scope(request) -> selectors.Scope:
+    """The scope the user may see, narrowed by ``?town=`` or ``?village=`` (see
+    the module's docstring). One query."""
+    user = request.user
+    wanted = _wanted(request, "village")
+    wanted_town = _wanted(request, "town")
     if sees_whole_registry(user):
-        if not wanted:
-            return selectors.town_scope()
-        village = Village.objects.select_related("town").filter(pk=int(wanted)).first()
-        if village is None:
-            raise Http404(_("没有这个村"))
-        return selectors.villages_scope([village])
+        villages = villages_visible_to(user).select_related("town__county")
+        if wanted is not None:
+            village = villages.filter(pk=wanted).first()
+            if village is None:
+                raise Http404(_("没有这个村,或不在您的管辖范围内"))
+            return selectors.villages_scope([village])
+        if wanted_town is not None:
+            villages = villages.filter(town_id=wanted_town)
+        villages = list(villages.order_by(*VILLAGE_ORDER))
+        if wanted_town is not None and not villages:
+            raise Http404(_("没有这个镇,或不在您的管辖范围内"))
+        if not villages:
+            raise PermissionDenied(NO_TOWN)
+        whole_system = sees_every_town(user) and wanted_town is None
+        return selectors.towns_scope(villages, whole_system=whole_system)
     villages = []
     if user.has_perm("households.change_household"):
         villages = list(profile_villages(user).select_related("town").order_by(*VILLAGE_ORDER))
@@ -75,16 +97,34 @@ def wants_refresh(request) -> bool:
 
 def _query(on: date, year: int, scope: selectors.Scope, request) -> str:
     params = {"on": on.isoformat(), "year": year}
-    if request.GET.get("village", "").isdigit():
-        params["village"] = request.GET["village"]
+    for name in ("town", "village"):
+        if request.GET.get(name, "").isdigit():
+            params[name] = request.GET[name]
     return urlencode(params)
 
 
-def _choices(request, scope):
-    """The villages the scope selector offers (the user's own, or all for the town)."""
-    if sees_whole_registry(request.user):
-        return list(Village.objects.order_by(*VILLAGE_ORDER).values_list("pk", "name"))
-    return [(v.pk, v.name) for v in profile_villages(request.user).order_by(*VILLAGE_ORDER)]
+def _scope_choices(request, scope) -> dict:
+    """What the scope selector offers (one query): the towns, for a county's
+    users; the villages (of the chosen town); the name of the whole scope's
+    option."""
+    user = request.user
+    if not sees_whole_registry(user):
+        villages = profile_villages(user).order_by(*VILLAGE_ORDER)
+        return {"village_choices": [(v.pk, v.name) for v in villages], "town_choices": []}
+    rows = list(
+        villages_visible_to(user)
+        .order_by(*VILLAGE_ORDER)
+        .values_list("pk", "name", "town_id", "town__name")
+    )
+    towns = list(dict.fromkeys((town_id, town) for _, _, town_id, town in rows))
+    town = scope.town
+    return {
+        "town_choices": towns if len(towns) > 1 else [],
+        "village_choices": [
+            (pk, name) for pk, name, town_id, _ in rows if town is None or town_id == town.pk
+        ],
+        "whole_option": _("全镇") if town is not None else _("全部镇"),
+    }
 
 
 @require_safe
@@ -105,7 +145,7 @@ def dashboard(request):
             "computed": computed,
             "charts": charts.dashboard_charts(data),
             "query": _query(on, year, scope, request),
-            "village_choices": _choices(request, scope),
+            **_scope_choices(request, scope),
             "selected_village": scope.single,
             # Links to the household list keep the village of a village's version.
             "scope_query": f"village={scope.single.pk}&" if scope.single else "",
@@ -130,7 +170,7 @@ def report(request):
             "report": work_report,
             "computed": computed,
             "query": _query(on, year, scope, request),
-            "village_choices": _choices(request, scope),
+            **_scope_choices(request, scope),
             "selected_village": scope.single,
         },
     )

@@ -114,7 +114,10 @@ STATUS_ORDER = (
 def write_report(facts) -> WorkReport:
     scope = facts.scope
     town = scope.town
-    where = town.name if scope.whole_town or town is None else f"{town.name}{scope.name}"
+    if town is None:
+        where = scope.name
+    else:
+        where = town.name if scope.whole_town else f"{town.name}{scope.name}"
     title = _("%(where)s脱贫攻坚工作情况汇报") % {"where": where}
     subtitle = _("数据截至%(date)s · %(year)s年度帮扶措施") % {
         "date": date_text(facts.on),
@@ -140,7 +143,7 @@ def basic_situation(facts) -> list[Block]:
     town = scope.town
     parts = []
     if scope.whole_town and town is not None:
-        located = joined([town.city, town.county], "")
+        located = joined([town.county.city, town.county.name], "")
         area = (
             _(",总面积约%(area)s平方公里") % {"area": f"{town.area_km2.normalize():f}"}
             if town.area_km2
@@ -152,6 +155,16 @@ def basic_situation(facts) -> list[Block]:
                 "town": town.name,
                 "under": _("隶属%(place)s") % {"place": located} if located else "",
                 "area": area,
+                "villages": len(scope.villages),
+                "groups": facts.groups,
+            }
+        )
+    elif scope.several_towns:
+        parts.append(
+            _("%(county)s辖%(towns)s个镇、%(villages)s个行政村,%(groups)s个村民小组。")
+            % {
+                "county": scope.name,
+                "towns": len(scope.towns),
                 "villages": len(scope.villages),
                 "groups": facts.groups,
             }
@@ -197,7 +210,10 @@ def _poor_villages(scope) -> str:
         if v.exit_year:
             return text + _(",%(year)s年退出") % {"year": v.exit_year}
         return text + _(",尚未退出")
-    who = _("全镇") if scope.whole_town else _("以上各村中")
+    if scope.several_towns:
+        who = _("%(county)s各镇") % {"county": scope.name}
+    else:
+        who = _("全镇") if scope.whole_town else _("以上各村中")
     if not key and not deep:
         return _("%(who)s没有贫困村") % {"who": who}
     text = _("%(who)s共有%(key)s个重点贫困村,%(deep)s个深度贫困村") % {

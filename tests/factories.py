@@ -8,6 +8,7 @@ import factory
 from households import rules
 from households.choices import HouseholdAttribute, HousingGrade, PovertyCause, PovertyStatus
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -29,11 +30,21 @@ def id_number(birth: date = date(1980, 1, 1), *, male: bool = True) -> str:
     return body + rules.id_check_digit(body)
 
 
+class CountyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = County
+        django_get_or_create = ("code",)
+
+    name = "察哈尔右翼中旗"
+    code = "150927000000"
+
+
 class TownFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Town
         django_get_or_create = ("name",)
 
+    county = factory.SubFactory(CountyFactory)
     name = "测试镇"
 
 

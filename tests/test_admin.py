@@ -22,6 +22,7 @@ from households import rules
 from households.choices import HouseholdAttribute, PovertyCause, PovertyStatus, Relation
 from households.ledger.models import LedgerImport
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -95,7 +96,8 @@ def data(settings, tmp_path):
     user = get_user_model().objects.create_user("cadre", password="x-secret-1234")
     user.groups.add(Group.objects.get_or_create(name="村干部")[0])
 
-    town = Town.objects.create(name="铁沙盖镇", county="察哈尔右翼中旗")
+    county = County.objects.create(name="察哈尔右翼中旗", code="150927000000")
+    town = Town.objects.create(name="铁沙盖镇", county=county)
     village = Village.objects.create(town=town, name="学田地村", poor_village_kind="key")
     group = VillagerGroup.objects.create(village=village, name="一组", number=1)
     NaturalVillage.objects.create(village=village, name="下沙盖")

@@ -409,6 +409,11 @@ LEDGER_MAX_ATTEMPTS = envint("LEDGER_MAX_ATTEMPTS", 3)
 # A preview not confirmed within this many hours is shown as abandoned.
 LEDGER_PREVIEW_HOURS = envint("LEDGER_PREVIEW_HOURS", 72)
 
+# The household list counts its rows exactly up to this many; above it (a
+# county's whole registry) it shows the database's estimate and offers the
+# town and village filters (households.paging).
+LIST_EXACT_COUNT_LIMIT = envint("LIST_EXACT_COUNT_LIMIT", 20000)
+
 # Rectification evidence (整改佐证材料): the largest file accepted. The kinds
 # accepted (images, PDF, Office) are checked by content in rectification.filetypes.
 RECTIFICATION_EVIDENCE_MAX_BYTES = envint("RECTIFICATION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

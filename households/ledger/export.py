@@ -291,7 +291,7 @@ def _export_queryset(households_queryset: QuerySet, on: date, *, periods: bool) 
     queryset = (
         Household.objects.filter(pk__in=households_queryset.order_by().values("pk"))
         .registered_on(on)
-        .select_related("village__town", "group")
+        .select_related("village__town__county", "group")
         .with_status_on(on)
         .prefetch_related(
             Prefetch("members", queryset=members, to_attr="all_members"),
@@ -581,9 +581,9 @@ def _registry_rows(households: Iterator[_HouseholdFacts], on: date, reveal: bool
         attribute_code = rules.registry_attribute_code(h.attribute, status)
         household = [
             h.number,
-            town.province,
-            town.city,
-            town.county,
+            town.county.province,
+            town.county.city,
+            town.county.name,
             town.name,
             h.village.name,
             h.group.name if h.group else "",

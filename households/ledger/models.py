@@ -52,8 +52,20 @@ class LedgerImportQuerySet(models.QuerySet):
         """Imports ``user`` may look at: their own; all of them for a town administrator."""
         if not (user and user.is_authenticated and user.has_perm("households.import_ledger")):
             return self.none()
-        if scope.sees_whole_registry(user):
+        if scope.sees_every_town(user):
             return self
+        if scope.sees_whole_registry(user):
+            # The imports of their towns: of a village of them, or uploaded by
+            # someone whose profile is of them (a file of several villages).
+            towns = scope.towns_of_profile(user)
+            of_towns = (
+                Q(uploaded_by=user)
+                | Q(village__town_id__in=towns)
+                | Q(uploaded_by__profile__villages__town_id__in=towns)
+                | Q(uploaded_by__profile__towns__in=towns)
+                | Q(uploaded_by__profile__counties__towns__in=towns)
+            )
+            return self.filter(pk__in=LedgerImport.objects.filter(of_towns).values("pk"))
         return self.filter(uploaded_by=user)
 
     def running(self):

@@ -406,14 +406,10 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
     def load_scope(self) -> None:
         user = self.user
         self.all_villages = scope.sees_whole_registry(user)
-        own = list(scope.profile_villages(user))
+        own = list(scope.own_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
-        villages = (
-            Village.objects.all()
-            if self.all_villages
-            else Village.objects.filter(town_id__in=towns)
-        )
+        villages = Village.objects.filter(town_id__in=towns)
         self.villages_by_name: dict[str, list[Village]] = defaultdict(list)
         for village in villages:
             self.villages_by_name[village.name].append(village)

@@ -172,10 +172,7 @@ def ledger_upload(*, file, user, village: Village | None = None) -> LedgerImport
     """
     if not user.has_perm("households.import_ledger"):
         raise PermissionDenied(LEDGER_ERROR_PERMISSION)
-    if village is not None and not (
-        scope.sees_whole_registry(user)
-        or scope.profile_villages(user).filter(pk=village.pk).exists()
-    ):
+    if village is not None and not scope.own_villages(user).filter(pk=village.pk).exists():
         raise PermissionDenied(LEDGER_ERROR_VILLAGE)
     limit = max_bytes()
     size = file.size

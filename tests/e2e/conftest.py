@@ -30,7 +30,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from demo.build import ensure_demo_users
 from households import roles
 from households.choices import HousingGrade, PovertyStatus, Relation
-from households.models import Household, Town
+from households.models import County, Household, Town
 from tests.factories import (
     GuaranteeFactory,
     HouseholdFactory,
@@ -262,7 +262,8 @@ def registry(transactional_db, live_server) -> Registry:
     # make sure of them rather than depend on that.
     if Group.objects.filter(name__in=roles.ROLE_LABELS).count() != len(roles.ROLE_LABELS):
         roles.sync_roles()
-    town = Town.objects.create(name="铁沙盖镇")
+    county = County.objects.create(name="察哈尔右翼中旗", code="150927000000")
+    town = Town.objects.create(name="铁沙盖镇", county=county)
     PolicyYearFactory(year=2020, poverty_line=Decimal(4000))
     result = Registry(
         xuetiandi=_household(town, "学田地村", "150927001000101", "王建国", "李秀英"),

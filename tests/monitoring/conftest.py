@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from households.models import Town
+from households.models import County, Town
 from monitoring.models import MonitoringLine
 from tests.factories import TownFactory
 from tests.households.conftest import client_for, town  # noqa: F401 (fixtures)
@@ -16,13 +16,17 @@ OTHER_PROVINCE = "河北省"
 
 
 def town_in(province: str, name: str) -> Town:
-    """A town of ``province`` (where ``monitoring.selectors.PROVINCE_PATH`` reads it)."""
-    return TownFactory(name=name, province=province)
+    """A town of a county of ``province`` (where ``monitoring.selectors.PROVINCE_PATH``
+    reads it)."""
+    county, _ = County.objects.get_or_create(
+        name=f"{province}的旗县", defaults={"province": province}
+    )
+    return TownFactory(name=name, county=county)
 
 
 def set_province(province: str) -> None:
-    """Every town of the test in ``province``."""
-    Town.objects.update(province=province)
+    """Every county (and so every town) of the test in ``province``."""
+    County.objects.update(province=province)
 
 
 def make_line(province=PROVINCE, year=2024, line="7500", **fields):

@@ -197,11 +197,14 @@ def test_scopes_dates_and_years_are_different_entries(town, client_for, computat
 
 def test_the_key_names_the_scope_date_and_year(town):
     own, on = town["household"].village, date(2020, 5, 31)
-    town_key = caching.cache_key("dashboard", on=on, year=2019, scope=selectors.town_scope())
+    whole = caching.cache_key("dashboard", on=on, year=2019, scope=selectors.town_scope())
+    town_scope = selectors.towns_scope(own.town.villages.order_by("pk"))
+    town_key = caching.cache_key("dashboard", on=on, year=2019, scope=town_scope)
     village_key = caching.cache_key(
         "report", on=on, year=2020, scope=selectors.villages_scope([own])
     )
-    assert town_key == f"reports:{caching.KEY_VERSION}:dashboard:town:2020-05-31:2019"
+    assert whole == f"reports:{caching.KEY_VERSION}:dashboard:all:2020-05-31:2019"
+    assert town_key == f"reports:{caching.KEY_VERSION}:dashboard:t{own.town_id}:2020-05-31:2019"
     assert village_key == f"reports:{caching.KEY_VERSION}:report:v{own.pk}:2020-05-31:2020"
 
 
@@ -355,7 +358,7 @@ def test_the_database_cache_keeps_one_copy_that_every_worker_reads(
     with connection.cursor() as cursor:
         cursor.execute("SELECT cache_key FROM tieshagai_cache")
         keys = [row[0] for row in cursor.fetchall()]
-    [stored] = [key for key in keys if ":dashboard:town:" in key]
+    [stored] = [key for key in keys if ":dashboard:t" in key]
 
     # Another worker process: its own cache object, the same table.
     other_worker = DatabaseCache("tieshagai_cache", {})
@@ -377,8 +380,9 @@ def test_the_overview_is_kept_under_the_versioned_key_of_its_scope_and_date(town
     own, on = town["household"].village, date(2020, 5, 31)
     overview = reverse("households:overview")
     client_for("leader").get(overview, {"on": on.isoformat()})
-    town_key = caching.cache_key("overview", on=on, year=2020, scope=selectors.town_scope())
-    assert town_key == f"reports:{caching.KEY_VERSION}:overview:town:2020-05-31:2020"
+    town_scope = selectors.towns_scope(own.town.villages.order_by("pk"))
+    town_key = caching.cache_key("overview", on=on, year=2020, scope=town_scope)
+    assert town_key == f"reports:{caching.KEY_VERSION}:overview:t{own.town_id}:2020-05-31:2020"
     assert cache.get(town_key).value.figures.registered.households == 2
     client_for("cadre").get(overview, {"on": on.isoformat()})
     village_key = caching.cache_key(
