@@ -27,6 +27,12 @@ from django.db import connection, connections
 from django.test.utils import override_settings
 
 from households.demo import build_demo_town
+from tests.households.conftest import (  # _module_town: a fixture for every test module
+    _module_town,  # noqa: F401
+    close_module_town,
+    is_transactional,
+    uses_module_town,
+)
 
 
 class _SQLiteDemo:
@@ -139,6 +145,7 @@ class _PostgreSQLDemo:
 @pytest.fixture(scope="session")
 def _demo_copy(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[object]:
     """The demo town, built once per test process (per xdist worker) on first use."""
+    close_module_town()  # built outside any transaction, as in ``demo_town``
     demo = _SQLiteDemo() if connection.vendor == "sqlite" else _PostgreSQLDemo()
     # The demo's evidence files go to a folder of the session, not the checkout.
     with (
@@ -159,6 +166,9 @@ def demo_town(_demo_copy, django_db_blocker):
     per test process and copied in; when the module is done the test
     database is back as it was before.
     """
+    # Tests of the small town of the module ran before (they are ordered so):
+    # its transaction is rolled back before the demo's database is put in.
+    close_module_town()
     with django_db_blocker.unblock():
         _demo_copy.put_in()
     yield
@@ -192,3 +202,47 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Within each module, the tests that use the small ``town`` run after those
+    that do not, and those of the demo town last.
+
+    The town is written once per module and kept until the module is done
+    (tests/households/conftest.py), the demo town likewise (above); a test
+    that does not ask for one must not see it. pytest-django has already
+    ordered the tests (database tests, then transactional ones, then the
+    rest); each run of one module's tests of one kind keeps its place and
+    only the order inside it changes.
+    """
+    reordered = []
+    run = []
+
+    def kind(item):
+        return item.module, is_transactional(item)
+
+    def flush():
+        # Stable: those of neither, those of the town, those of the demo town.
+        run.sort(key=lambda item: 2 if "demo_town" in item.fixturenames else uses_module_town(item))
+        reordered.extend(run)
+        run.clear()
+
+    for item in items:
+        if run and kind(item) != kind(run[-1]):
+            flush()
+        run.append(item)
+        if uses_module_town(item):
+            # Before every function-scoped fixture: the module's transaction
+            # must be open before pytest-django's ``db`` opens the test's.
+            item.fixturenames.insert(0, "_module_town")
+    flush()
+    items[:] = reordered
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # A test that commits runs outside any transaction: when it follows its
+    # module's tests of the small town, the town is rolled back first.
+    if is_transactional(item):
+        close_module_town()
