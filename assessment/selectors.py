@@ -19,6 +19,7 @@ from assessment import rules as lifting
 from assessment.queries import failed_criteria, with_failures, with_income
 from households import rules
 from households.choices import HousingAlternative, PovertyStatus
+from households.history import HistoryEntry, household_history
 from households.models import (
     BY_VILLAGE_ORDER,
     GuaranteeAssessment,
@@ -27,17 +28,8 @@ from households.models import (
     Member,
     PolicyYear,
 )
-from households.selectors import (
-    HistoryEntry,
-    IncomeRow,
-    Labels,
-    MemberRow,
-    household_history,
-    household_size_on,
-    members_present_count,
-    money_text,
-    row_links,
-)
+from households.presentation import IncomeRow, Labels, MemberRow, money_text, row_links
+from households.selectors import household_size_on, members_present_count
 from measures.choices import PENDING_STATUSES
 from measures.models import MeasureApplication
 from measures.selectors import ZERO, HouseholdMeasureFacts, household_measure_facts

@@ -33,7 +33,7 @@ from assessment.queries import failed_criteria, failures_by_household, with_fail
 from assessment.selectors import household_page
 from audit.models import AuditAction
 from audit.services import audit_record
-from households import rules, selectors
+from households import presentation, rules, selectors
 from households import views as household_views
 from households.choices import PovertyCause, PovertyStatus
 from households.forms import StatusForm, StatusUndoForm
@@ -137,7 +137,7 @@ def household_list(request):
     for household in page:
         household.url = reverse("households:detail", args=[household.pk]) + on_query
         household.per_capita = household.per_capita_income
-        household.per_capita_text = selectors.money_text(household.per_capita)
+        household.per_capita_text = presentation.money_text(household.per_capita)
         # None only for a household deleted since the page was read.
         household.failed = failures.get(household.pk)
         household.status_on_label = (

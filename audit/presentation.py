@@ -20,7 +20,7 @@ from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
-from households import selectors as household_selectors
+from households import history as household_history
 
 #: Pages and exports named in entries' ``view``.
 VIEW_NAMES = {
@@ -153,13 +153,13 @@ def _history_changes(entries) -> dict[int, list[tuple[str, str, str]]]:
         if history_id and model is not None and entry.action == AuditAction.UPDATE:
             if not hasattr(model, "history"):
                 continue  # a model without a change history
-            history_model = household_selectors.history_model(model)
+            history_model = household_history.history_model(model)
             wanted[history_model][int(history_id)] = entry.pk
             objects[history_model].add(entry.object_id)
     found = {}
     for history_model, by_history in wanted.items():
         model = history_model.instance_type
-        fields = household_selectors._history_fields(model)
+        fields = household_history._history_fields(model)
         records = history_model._default_manager.filter(id__in=objects[history_model]).order_by(
             "id", "history_date", "history_id"
         )
@@ -173,8 +173,8 @@ def _history_changes(entries) -> dict[int, list[tuple[str, str, str]]]:
             found[entry_id] = [
                 (
                     str(model._meta.get_field(f).verbose_name),
-                    household_selectors._display(before, f),
-                    household_selectors._display(record, f),
+                    household_history._display(before, f),
+                    household_history._display(record, f),
                 )
                 for f in fields
                 if getattr(before, f) != getattr(record, f)

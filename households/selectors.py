@@ -12,29 +12,20 @@ household the town figure counts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from simple_history.utils import get_history_model_for_model
 
-from households import formats, rules
+from households import rules
 from households.choices import (
     POOR_STATUSES,
     SchoolStatus,
 )
 from households.models import (
-    GuaranteeAssessment,
     Household,
-    HouseholdIncome,
     HouseholdStatusPeriod,
     Member,
     VillagePopulation,
@@ -217,7 +208,7 @@ def status_on(household: Household, on: date) -> str | None:
 
 
 # --------------------------------------------------------------------------
-# Pages
+# Annotations of the pages' rows
 # --------------------------------------------------------------------------
 
 
@@ -231,220 +222,3 @@ def members_present_count(on: date):
         .values("n")
     )
     return Coalesce(Subquery(members, output_field=IntegerField()), 0)
-
-
-@cache
-def choice_labels(model, field: str) -> dict:
-    """``{value: label}`` of a field's choices (the labels stay lazy, so they
-    follow the request's language). Built once per process: Django's
-    ``get_<field>_display()`` builds the mapping again, translating every
-    label, on each call, which a page of rows pays dozens of times."""
-    return dict(model._meta.get_field(field).flatchoices)
-
-
-class Labels:
-    """``get_<field>_display()`` of a model instance, for templates:
-    ``{{ row.labels.relation }}`` shows what ``{{ member.get_relation_display }}``
-    shows (the label of the value, else the value itself)."""
-
-    __slots__ = ("_instance",)
-
-    def __init__(self, instance):
-        self._instance = instance
-
-    def __getitem__(self, field: str):
-        try:
-            labels = choice_labels(type(self._instance), field)
-        except FieldDoesNotExist:
-            raise KeyError(field) from None
-        value = getattr(self._instance, field)
-        return labels.get(value, value)
-
-
-def row_links(name: str, *args) -> Callable[[int], str]:
-    """``pk → reverse(name, args=[*args, pk])`` at the cost of one ``reverse()``.
-
-    ``reverse()`` is the costliest part of a table row's links, and the page
-    has a few per member, income and measure: the path is reversed once with
-    0 for the row's key, which each row then puts in its place. For URL
-    patterns whose last argument is an ``<int:…>`` path segment.
-    """
-    head, zero, tail = reverse(name, args=[*args, 0]).rpartition("/0/")
-    if not zero:
-        raise ValueError(f"{name}: the last argument is not a path segment of its own")
-    return lambda pk: f"{head}/{int(pk)}/{tail}"
-
-
-def money_text(value: Decimal | None) -> str:
-    """An amount in a table cell (``households.formats.amount``): two
-    decimals rounded half up, thousands separated by commas, ``""`` for None."""
-    return formats.amount(value)
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    member: Member
-    age: int
-    present: bool
-    edit_url: str = ""
-    leave_url: str = ""
-    reveal_url: str = ""
-    correct_url: str = ""
-
-    @property
-    def labels(self) -> Labels:
-        return Labels(self.member)
-
-
-@dataclass(frozen=True)
-class IncomeRow:
-    income: HouseholdIncome
-    size: int
-    per_capita: Decimal | None
-    poverty_line: Decimal | None
-    edit_url: str = ""
-
-    @property
-    def texts(self) -> dict[str, str]:
-        """Every amount of the row, as the page shows it (:func:`money_text`)."""
-        income = self.income
-        return {
-            "wage_income": money_text(income.wage_income),
-            "production_net": money_text(income.components.production_net),
-            "property_income": money_text(income.property_income),
-            "transfer_income": money_text(income.transfer_income),
-            "net_income": money_text(income.net_income),
-            "per_capita": money_text(self.per_capita),
-            "poverty_line": money_text(self.poverty_line),
-            "margin": money_text(self.margin),
-        }
-
-    @property
-    def margin(self) -> Decimal | None:
-        if self.per_capita is None or self.poverty_line is None:
-            return None
-        return rules.income_margin(self.per_capita, self.poverty_line)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: object
-    who: str
-    what: str
-    action: str
-    changes: list[tuple[str, str, str]]
-    #: Why (a correction's reason, an import's name), when the writer said.
-    reason: str = ""
-
-
-MASKED_FIELDS = {"id_number"}
-HIDDEN_HISTORY_FIELDS = {"birth_date", "sex", "version", "updated_at", "created_at"}
-
-
-def _display(record, field: str) -> str:
-    value = getattr(record, field)
-    if field in MASKED_FIELDS:
-        return rules.mask_id_number(value or "")
-    labels = choice_labels(record.instance_type, field)
-    if labels and value not in (None, ""):
-        return str(labels.get(value, value))
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, Decimal):
-        return formats.amount(value)
-    return str(value)
-
-
-@cache
-def history_model(model):
-    """The historical model of ``model``. Looked up once: ``Model.history``
-    builds a new manager class on every access."""
-    return get_history_model_for_model(model)
-
-
-def _history_fields(model) -> list[str]:
-    """The fields of ``model`` a history entry compares."""
-    return [
-        f.attname
-        for f in model._meta.concrete_fields
-        if f.attname not in HIDDEN_HISTORY_FIELDS and f.attname != "id" and not f.is_relation
-    ]
-
-
-def household_history(*, household: Household, limit: int = 200) -> list[HistoryEntry]:
-    """Who changed what, when: the household and its members, incomes,
-    guarantees and status periods, newest first, ID numbers masked.
-
-    One query per kind of record; diffs are computed in memory.
-    """
-    sources = [
-        (Household, {"id": household.pk}, pgettext("history of", "户信息"), lambda r: ""),
-        (Member, {"household_id": household.pk}, pgettext("history of", "成员"), lambda r: r.name),
-        (
-            HouseholdIncome,
-            {"household_id": household.pk},
-            pgettext("history of", "收入"),
-            lambda r: _("%(year)s年") % {"year": r.year},
-        ),
-        (
-            GuaranteeAssessment,
-            {"household_id": household.pk},
-            pgettext("history of", "两不愁三保障"),
-            lambda r: str(r.assessed_on),
-        ),
-        (
-            HouseholdStatusPeriod,
-            {"household_id": household.pk},
-            pgettext("history of", "贫困状态"),
-            lambda r: str(r.valid_from),
-        ),
-    ]
-    actions = {
-        "+": pgettext("history action", "新增"),
-        "~": pgettext("history action", "修改"),
-        "-": pgettext("history action", "删除"),
-    }
-    entries = []
-    for model, lookup, label, name_of in sources:
-        records = list(
-            history_model(model)
-            ._default_manager.filter(**lookup)
-            .select_related("history_user")
-            .order_by("id", "history_date")
-        )
-        fields = _history_fields(model)
-        previous: dict = {}
-        for record in records:
-            before = previous.get(record.id)
-            if before is None:
-                changes = []
-            else:
-                changes = [
-                    (
-                        str(model._meta.get_field(f).verbose_name),
-                        _display(before, f),
-                        _display(record, f),
-                    )
-                    for f in fields
-                    if getattr(before, f) != getattr(record, f)
-                ]
-            previous[record.id] = record
-            if before is not None and record.history_type == "~" and not changes:
-                continue
-            user = record.history_user
-            entries.append(
-                HistoryEntry(
-                    when=record.history_date,
-                    who=(user.get_full_name() or user.username)
-                    if user
-                    else pgettext("history author", "系统"),
-                    what=f"{label} {name_of(record)}".strip(),
-                    action=actions.get(record.history_type, record.history_type),
-                    changes=changes,
-                    reason=record.history_change_reason or "",
-                )
-            )
-    entries.sort(key=lambda e: e.when, reverse=True)
-    return entries[:limit]

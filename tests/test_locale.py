@@ -212,6 +212,6 @@ def test_the_work_reports_sentences_and_the_history_words_are_in_the_catalog():
     assert len(report) > 100
     assert (None, "%(year)s年%(month)s月%(day)s日") in report
     assert report <= catalog
-    history = set(marked_messages(ROOT / "households" / "selectors.py"))
+    history = set(marked_messages(ROOT / "households" / "history.py"))
     assert ("history action", "修改") in history
     assert history <= catalog

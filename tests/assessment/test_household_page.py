@@ -22,14 +22,10 @@ from django.urls import reverse
 from assessment.selectors import household_page, lifting_check
 from households import rules
 from households.choices import HousingGrade, LeaveReason
+from households.history import household_history
 from households.models import Household, Member, PolicyYear
-from households.selectors import (
-    Labels,
-    household_history,
-    money_text,
-    poor_q,
-    registered_q,
-)
+from households.presentation import Labels, money_text
+from households.selectors import poor_q, registered_q
 from measures.models import (
     ApplicationStatus,
     Category,
