@@ -105,9 +105,14 @@ class Scope:
         return list(seen.values())
 
     @property
+    def town_ids(self) -> list[int]:
+        """The ids of the scope's towns (no query: the villages carry them)."""
+        return sorted({village.town_id for village in self.villages})
+
+    @property
     def several_towns(self) -> bool:
         """A county's version: whole towns, more than one (towns as rows)."""
-        return self.whole_town and len(self.towns) > 1
+        return self.whole_town and len(self.town_ids) > 1
 
     @property
     def town(self) -> Town | None:
@@ -127,7 +132,7 @@ class Scope:
         if self.whole_system:
             return "all"
         if self.whole_town:
-            return "t" + "-".join(str(t.pk) for t in sorted(self.towns, key=lambda t: t.pk))
+            return "t" + "-".join(str(pk) for pk in self.town_ids)
         return "v" + "-".join(str(pk) for pk in sorted(v.pk for v in self.villages))
 
     @property
