@@ -97,6 +97,7 @@ def marked(content):
         (reverse("ledger:list"), ["台账导入"]),
         (reverse("households:overview"), []),
         (reverse("rectification:rounds"), ["问题整改"]),
+        (reverse("monitoring:worklist"), ["防返贫监测"]),
     ],
 )
 def test_only_the_current_page_is_marked_in_the_menu(town, client_for, url, expected):
@@ -110,3 +111,12 @@ def test_the_household_page_marks_the_registry(town, client_for):
     assert marked(client_for("admin").get(url).content.decode()) == ["建档立卡户"]
     url = reverse("households:overview")
     assert marked(client_for("admin").get(url).content.decode()) == ["全镇概况"]
+
+
+def test_the_menu_leads_to_monitoring_for_who_may_read_it(town, client_for):
+    def menu(username):
+        content = client_for(username).get(reverse("households:list")).content.decode()
+        return content[content.index('<nav id="site-menu"') : content.index("</nav>")]
+
+    for username in ("admin", "cadre", "leader"):
+        assert reverse("monitoring:worklist") in menu(username), username
