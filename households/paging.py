@@ -7,8 +7,8 @@ is shown only as "共 N 户". :class:`RegistryPaginator` counts exactly up to
 ``LIST_EXACT_COUNT_LIMIT`` rows (a count that stops there: it costs what those
 rows cost, never the whole registry) and, above it, shows the database's
 estimate of the number instead (PostgreSQL's planner; SQLite, a development
-database, counts). The page then says the number is estimated and offers the
-town and village filters, under which the count is exact again.
+database, counts). The page then says the number is estimated and points to the
+village filter, under which the count is exact again.
 """
 
 from __future__ import annotations

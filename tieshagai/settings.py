@@ -411,7 +411,7 @@ LEDGER_PREVIEW_HOURS = envint("LEDGER_PREVIEW_HOURS", 72)
 
 # The household list counts its rows exactly up to this many; above it (a
 # county's whole registry) it shows the database's estimate and offers the
-# town and village filters (households.paging).
+# village filter, under which it counts exactly again (households.paging).
 LIST_EXACT_COUNT_LIMIT = envint("LIST_EXACT_COUNT_LIMIT", 20000)
 
 # Rectification evidence (整改佐证材料): the largest file accepted. The kinds
