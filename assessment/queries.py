@@ -124,7 +124,7 @@ _SQLITE_DECIMALS = Context(prec=15)
 # --------------------------------------------------------------------------
 
 
-def _fen(amount) -> Cast:
+def fen(amount) -> Cast:
     """An amount of yuan with two decimals as an exact integer number of fen."""
     return Cast(Round(amount * Value(100)), BigIntegerField())
 
@@ -155,13 +155,13 @@ class FenToYuan(Func):
         return value.quantize(household_rules.CENT, rounding=ROUND_HALF_UP)
 
 
-def _net_income():
+def net_income():
     """Net income of a ``HouseholdIncome`` row (``household_rules.IncomeComponents.net_income``)."""
     gains = reduce(operator.add, (F(name) for name in INCOME_GAIN_FIELDS))
     return reduce(operator.sub, (F(name) for name in INCOME_COST_FIELDS), gains)
 
 
-def _size_on_assessment():
+def size_on_assessment():
     """Members of the income row's household present on its ``assessed_on``."""
     members = (
         Member.objects.filter(member_present_q(OuterRef("assessed_on")))
@@ -174,7 +174,7 @@ def _size_on_assessment():
     return Coalesce(Subquery(members), Value(0))
 
 
-def _half_up_quotient(numerator: str, denominator: str):
+def half_up_quotient(numerator: str, denominator: str):
     """``numerator ÷ denominator`` (integer fields) rounded half away from zero.
 
     As ``Decimal.quantize(..., ROUND_HALF_UP)``: ``(2n + d) div 2d`` for
@@ -196,13 +196,13 @@ def _income_rows(year: int) -> QuerySet:
     return (
         HouseholdIncome.objects.filter(household=OuterRef("pk"), year=year)
         .order_by()
-        .annotate(net_fen=_fen(_net_income()), size=_size_on_assessment())
-        .annotate(per_capita_fen=_half_up_quotient("net_fen", "size"))
+        .annotate(net_fen=fen(net_income()), size=size_on_assessment())
+        .annotate(per_capita_fen=half_up_quotient("net_fen", "size"))
     )
 
 
 def _poverty_line_fen(year: int) -> Subquery:
-    line = PolicyYear.objects.filter(year=year).order_by().values(fen=_fen(F("poverty_line")))
+    line = PolicyYear.objects.filter(year=year).order_by().values(fen=fen(F("poverty_line")))
     return Subquery(line)
 
 

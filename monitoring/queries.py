@@ -43,40 +43,19 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, Round
 
-from assessment.queries import INCOME_COST_FIELDS, INCOME_GAIN_FIELDS
+# The lifting check's exact money in SQL: the same net income, household size
+# on the survey date and half-up rounding of fen.
+from assessment.queries import fen, half_up_quotient, net_income, size_on_assessment
 from households.choices import LIFTED_STATUSES, POOR_STATUSES
-from households.models import HouseholdIncome, Member
-from households.selectors import member_present_q, status_in_q
+from households.models import HouseholdIncome
+from households.selectors import status_in_q
 from monitoring.choices import Category
 from monitoring.models import MonitoringLine, RigidExpenditure
 from monitoring.selectors import PROVINCE_PATH
 
 #: Fen × this against an amount × a share in basis points (percent × 100).
 _SHARE_SCALE = 10_000
-
-
-def _fen(amount):
-    """An amount with two decimals as an exact integer number of fen (or basis points)."""
-    return Cast(Round(amount * Value(100)), BigIntegerField())
-
-
-def _net_income():
-    gains = reduce(operator.add, (F(name) for name in INCOME_GAIN_FIELDS))
-    return reduce(operator.sub, (F(name) for name in INCOME_COST_FIELDS), gains)
-
-
-def _size_on_assessment():
-    members = (
-        Member.objects.filter(member_present_q(OuterRef("assessed_on")))
-        .filter(household=OuterRef("household"))
-        .order_by()
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members), Value(0))
 
 
 def _income_rows(year: int) -> QuerySet:
@@ -86,17 +65,12 @@ def _income_rows(year: int) -> QuerySet:
         HouseholdIncome.objects.filter(household=OuterRef("pk"), year=year)
         .order_by()
         .annotate(
-            net_fen=_fen(_net_income()),
-            declared_fen=_fen(F("declared_per_capita")),
-            size=_size_on_assessment(),
+            net_fen=fen(net_income()),
+            declared_fen=fen(F("declared_per_capita")),
+            size=size_on_assessment(),
         )
     )
-    divisor = NullIf(Value(2) * F("size"), Value(0))
-    half_up = Case(
-        When(net_fen__gte=0, then=(Value(2) * F("net_fen") + F("size")) / divisor),
-        default=Value(0) - (F("size") - Value(2) * F("net_fen")) / divisor,
-        output_field=BigIntegerField(),
-    )
+    half_up = half_up_quotient("net_fen", "size")
     return rows.annotate(
         per_capita_fen=Case(
             When(declared_only, then=F("declared_fen")),
@@ -116,7 +90,7 @@ def _line(year: int, field: str) -> Subquery:
     line = MonitoringLine.objects.filter(
         province_name=OuterRef(PROVINCE_PATH), year=year
     ).order_by()
-    return Subquery(line.values(value=_fen(F(field)))[:1])
+    return Subquery(line.values(value=fen(F(field)))[:1])
 
 
 def _rigid(year: int, field: str | None) -> Subquery:
@@ -125,7 +99,7 @@ def _rigid(year: int, field: str | None) -> Subquery:
         amount = reduce(operator.add, (F(name) for name in RigidExpenditure.AMOUNT_FIELDS))
     else:
         amount = F(field)
-    return Subquery(rows.values(value=_fen(amount))[:1])
+    return Subquery(rows.values(value=fen(amount))[:1])
 
 
 def with_risk(queryset: QuerySet, *, year: int, on: date) -> QuerySet:
