@@ -264,3 +264,39 @@ def test_a_countys_dashboard_has_its_towns_as_rows_each_equal_to_the_towns_own(t
     town_a = User.objects.get(username="admin").profile.towns.get()
     refused = client.get(reverse("reports:dashboard"), {"town": town_a.pk})
     assert refused.status_code == 404
+
+
+def test_the_other_towns_administrator_sees_nothing_of_town_a_in_the_admin(two_towns):
+    from django.urls import reverse
+
+    admin_b = two_towns["users"]["admin_b"]
+    User.objects.filter(pk=admin_b.pk).update(is_staff=True)
+    client = _client(User.objects.get(pk=admin_b.pk))
+    household_a = two_towns["household"]
+    town_a = household_a.village.town
+    listed = client.get(reverse("admin:households_household_changelist"))
+    assert [h.pk for h in listed.context["cl"].result_list] == [two_towns["household_b"].pk]
+    towns = client.get(reverse("admin:households_town_changelist")).context["cl"].result_list
+    assert [t.pk for t in towns] == [two_towns["town_b"].pk]
+    for name, pk in (
+        ("households_household_change", household_a.pk),
+        ("households_village_change", household_a.village_id),
+        ("households_town_change", town_a.pk),
+        ("households_member_change", household_a.members.first().pk),
+    ):
+        # Outside the queryset: the admin sends the user back to its index.
+        assert client.get(reverse(f"admin:{name}", args=[pk])).status_code == 302, name
+    for name, pk in (
+        ("households_household_history", household_a.pk),
+        ("households_town_history", town_a.pk),
+    ):
+        assert client.get(reverse(f"admin:{name}", args=[pk])).status_code == 404, name
+    from tests.test_admin_matrix import member_export_fields
+
+    export = client.post(
+        reverse("admin:households_member_export"),
+        {"format": "0", "resource": "0", **member_export_fields()},
+    )
+    content = export.content.decode("utf-8-sig")
+    assert "孙乙户" in content
+    assert "赵永福" not in content and household_a.number not in content
