@@ -405,7 +405,6 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
 
     def load_scope(self) -> None:
         user = self.user
-        self.all_villages = scope.sees_whole_registry(user)
         own = list(scope.own_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
@@ -566,7 +565,9 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
     # -- one household ---------------------------------------------------------
 
     def village_allowed(self, village_id: int) -> bool:
-        return self.all_villages or village_id in self.allowed_village_ids
+        # The user's own villages: every village of their towns for a town-
+        # or county-wide role (``scope.own_villages``), never another town's.
+        return village_id in self.allowed_village_ids
 
 
 def _title_year(title: str) -> int | None:

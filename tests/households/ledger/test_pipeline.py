@@ -557,3 +557,33 @@ def test_copy_writes_the_same_rows_and_history_as_bulk_create(ledger_town, setti
     assert copied.other_causes == ["illness", "lack_skills"]
     assert copied.history.get().history_type == "+"
     assert copied.history.get().history_user == user("cadre")
+
+
+def test_another_towns_administrator_imports_nothing_into_this_town(ledger_town):
+    from django.contrib.auth.models import Group
+
+    from households import roles
+    from households.models import County, Town, UserProfile
+
+    county = County.objects.create(name="察哈尔右翼后旗", code="150928000000")
+    town_b = Town.objects.create(county=county, name="乙镇", code="150928100000")
+    town_b.villages.create(name="乙村", number=1).groups.create(name="1组", number=1)
+    admin_b = get_user_model().objects.create_user("admin_b", password="x-secret-1234")
+    admin_b.groups.add(Group.objects.get(name=roles.TOWN_ADMIN))
+    UserProfile.objects.create(user=admin_b).towns.add(town_b)
+    other = ledger_town["other_household"]
+    rows = household("150927000100030", village="学田地村") + household(
+        other.number, village="乙村"
+    )
+    before = (Household.objects.count(), Member.objects.count())
+
+    record = preview(ledger_xlsx(rows), admin_b)
+
+    errors = errors_of(record)
+    village_errors = [e for e in errors if e[:2] == (FIRST_ROW, letter("行政村"))]
+    assert village_errors, errors
+    assert (FIRST_ROW + 2, letter("户编号"), str(messages.ERROR_NUMBER_NOT_YOURS)) in errors
+    assert other.members.first().name not in str(record.preview)
+    with pytest.raises(ValidationError):
+        services.ledger_apply(ledger_import=record, user=admin_b)
+    assert (Household.objects.count(), Member.objects.count()) == before
