@@ -133,7 +133,7 @@ def warnings_upload(request):
                 data = warnings.unsign(request.POST["token"], user)
                 received_on = date.fromisoformat(request.POST.get("received_on", ""))
                 rows, errors = warnings.parse_csv(data)
-                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result = warnings.preview(rows=rows, today=timezone.localdate(), user=user)
                 result.errors[:0] = errors
                 saved = warnings.warnings_import(data=result, user=user, received_on=received_on)
                 messages.success(request, _("已导入{n}条预警信息").format(n=len(saved)))
@@ -143,7 +143,7 @@ def warnings_upload(request):
             if form.is_valid():
                 data = warnings.read_upload(form.cleaned_data["file"])
                 rows, errors = warnings.parse_csv(data)
-                result = warnings.preview(rows=rows, today=timezone.localdate())
+                result = warnings.preview(rows=rows, today=timezone.localdate(), user=user)
                 result.errors[:0] = errors
                 context.update(
                     preview=result,

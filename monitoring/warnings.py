@@ -32,7 +32,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from households import rules as household_rules
 from households.models import Member
-from households.scope import sees_whole_registry
+from households.scope import filter_visible, sees_whole_registry
 from monitoring.choices import CLOSED_STATES, Department
 from monitoring.models import DepartmentWarning, MonitoringCase
 
@@ -152,7 +152,7 @@ def _department(value: str) -> str | None:
     return None
 
 
-def preview(*, rows: list[dict], today: date) -> Preview:
+def preview(*, rows: list[dict], today: date, user) -> Preview:
     """Check every row, then match the file's ID numbers in bulk (two queries in all)."""
     result = Preview()
     for raw in rows:
@@ -201,17 +201,18 @@ def preview(*, rows: list[dict], today: date) -> Preview:
                 name=raw.get("name", "")[:50],
             )
         )
-    _match(result.rows)
+    _match(result.rows, user)
     return result
 
 
-def _match(rows: list[WarningRow]) -> None:
+def _match(rows: list[WarningRow], user) -> None:
+    """Each row's member among those ``user`` sees: a person of another town is
+    "not found" here, as on every page."""
     numbers = {row.id_number for row in rows}
+    present = Member.objects.filter(id_number__in=numbers, left_on__isnull=True)
     members = {
         m.id_number: m
-        for m in Member.objects.filter(id_number__in=numbers, left_on__isnull=True).select_related(
-            "household__village"
-        )
+        for m in filter_visible(present, user, via="household").select_related("household__village")
     }
     monitored = set(
         MonitoringCase.objects.exclude(state__in=CLOSED_STATES)

@@ -33,10 +33,16 @@ def csv_of(*lines: str, encoding="utf-8-sig") -> bytes:
     return (HEADER + "\n".join(lines) + "\n").encode(encoding)
 
 
+def _admin():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="admin")
+
+
 def check(data: bytes) -> warnings.Preview:
     rows, errors = warnings.parse_csv(data)
     assert errors == []
-    return warnings.preview(rows=rows, today=TODAY)
+    return warnings.preview(rows=rows, today=TODAY, user=_admin())
 
 
 def test_matched_already_monitored_and_not_found(town):
@@ -121,10 +127,12 @@ def test_matching_takes_two_queries_however_many_rows(town):
 
     few, many = csv_of(*lines(2)), csv_of(*lines(40))
     counts = []
+    admin = _admin()
+    admin.has_perm("households.view_household")  # the user's permissions, read once
     for data in (few, many):
         rows, _errors = warnings.parse_csv(data)
         with CaptureQueriesContext(connection) as ctx:
-            result = warnings.preview(rows=rows, today=TODAY)
+            result = warnings.preview(rows=rows, today=TODAY, user=admin)
         counts.append(len(ctx.captured_queries))
         assert all(r.result == warnings.MATCHED for r in result.rows)
     assert counts == [2, 2]
@@ -188,3 +196,27 @@ def test_what_is_not_a_csv_is_refused_before_parsing(town, client_for, name, dat
     response = upload(client_for("admin"), data, name=name)
     assert "只接受CSV文件" in response.content.decode()
     assert "preview" not in response.context
+
+
+def test_a_person_of_another_town_is_not_found(town):
+    from django.contrib.auth.models import Group
+
+    from households import roles
+    from households.models import County, Town, UserProfile
+
+    member = town["household"].members.first()
+    county = County.objects.create(name="察哈尔右翼后旗", code="150928000000")
+    town_b = Town.objects.create(county=county, name="乙镇", code="150928100000")
+    admin_b = get_user_model().objects.create_user("admin_b", password="x-secret-1234")
+    admin_b.groups.add(Group.objects.get(name=roles.TOWN_ADMIN))
+    UserProfile.objects.create(user=admin_b).towns.add(town_b)
+    rows, errors = warnings.parse_csv(
+        csv_of(f"医保部门,大额医疗自付,2024-05-01,1000,{member.id_number},")
+    )
+    assert errors == []
+    assert [r.result for r in warnings.preview(rows=rows, today=TODAY, user=admin_b).rows] == [
+        warnings.NOT_FOUND
+    ]
+    assert [r.result for r in warnings.preview(rows=rows, today=TODAY, user=_admin()).rows] == [
+        warnings.MATCHED
+    ]
