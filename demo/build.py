@@ -26,6 +26,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from simple_history.manager import HistoryManager
 
+from census import snapshots as census_snapshots
 from census.models import CensusStaff, GroupMember, WorkingGroup
 from demo.base import DEMO_FIXTURE, load_fixture
 from demo.census import CensusBuilder
@@ -146,3 +147,4 @@ def build_demo_town(*, path: Path = DEMO_FIXTURE) -> None:
         DemoBuilder(load_fixture(path)).build()
         # The demo is written in bulk: its villages' figures are counted once, at the end.
         rebuild_summaries()
+        census_snapshots.rebuild()

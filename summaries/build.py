@@ -209,3 +209,22 @@ def _recount_logged(ids, using) -> None:
         recount(ids, using=using)
     except Exception:
         logger.exception("summaries: recounting villages %s failed", ids)
+
+
+def rebuild_everything() -> dict:
+    """The full rebuild: every village's registry figures (:func:`rebuild`) and
+    census progress snapshots of the working date (``census.snapshots``)."""
+    from census import snapshots
+
+    figures = rebuild()
+    started = time.monotonic()
+    villages = snapshots.rebuild()
+    return {
+        "villages": figures.villages,
+        "households": figures.households,
+        "deltas": figures.deltas,
+        "year_ends": figures.year_ends,
+        "figures_seconds": round(figures.seconds, 1),
+        "census_villages": villages,
+        "census_seconds": round(time.monotonic() - started, 1),
+    }

@@ -168,7 +168,7 @@ def test_the_demo_dashboard_runs_the_small_towns_number_of_queries(
     client = client_as("leader")
     url = reverse("reports:dashboard")
     client.get(url, AS_OF)
-    with django_assert_num_queries(21):  # computed
+    with django_assert_num_queries(19):  # computed
         client.get(url, {**AS_OF, "refresh": "1"})
     with django_assert_num_queries(6):  # kept
         client.get(url, AS_OF)
