@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from census import quality, selectors
 from census.rules import RuleCode
 from households.choices import HouseholdAttribute, HousingAlternative, HousingGrade, LeaveReason
-from households.models import Village, Household, HouseholdIncome, Member
+from households.models import Household, HouseholdIncome, Member, Village
 from tests.census.conftest import add_child, lift, make_household
 from tests.factories import MemberFactory, id_number
 
