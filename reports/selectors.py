@@ -240,13 +240,12 @@ def history(*, on: date, village_ids=None, on_by_status=None, checked=False) -> 
     )
     if on_by_status is None:
         on_by_status = _by_status(registry_figures(on=on, village_ids=village_ids).status_tallies())
-    populations = registry.population_for_years(
+    populations = registry.registered_persons_for_years(
         years=[d.year for d in dates], village_ids=village_ids
     )
     rows = []
     for d in dates:
-        pop = populations[d.year]
-        population = sum(p.registered_persons for p in pop.values()) if pop else None
+        population = populations[d.year]
         by_status = on_by_status if d == on else ends[d.year]
         rows.append(YearRow(year=d.year, on=d, by_status=by_status, population=population))
     return rows
@@ -336,8 +335,9 @@ def village_figures(*, on: date, scope: Scope, tallies=None) -> VillagesFigures:
         tallies = registry_figures(on=on, village_ids=ids).status_tallies()
     population = registry.population_for_year(year=on.year, village_ids=ids)
     rows = []
+    statuses = PovertyStatus.values
     for village in scope.villages:
-        by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
+        by_status = {s: tallies.get((village.pk, s), Tally()) for s in statuses}
         pop = population.get(village.pk)
         rows.append(
             VillageFigures(
