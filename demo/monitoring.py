@@ -934,9 +934,11 @@ class MonitoringBuilder(BuilderBase):
             on = workdays.add_working_days(on, days)
             self.step(case, kind, on)
             if state == target:
-                return
+                break
         if spec.household == "no_labour":
             self.consider_elimination(case)
+            return
+        if case.state != CaseState.MONITORED:
             return
         if spec.elimination_on is None:
             return

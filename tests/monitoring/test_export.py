@@ -80,9 +80,7 @@ def head_of(household):
     return Member.objects.get(household=household, relation="head")
 
 
-def test_the_roster_lists_each_monitoring_object_with_the_countys_columns(
-    town, cases, client_for
-):
+def test_the_roster_lists_each_monitoring_object_with_the_countys_columns(town, cases, client_for):
     rows = read(export(client_for("admin")))
     assert [row["户主姓名"] for row in rows] == ["赵永福", "钱德旺"]
     row = rows[0]
@@ -175,7 +173,7 @@ def test_a_hostile_name_is_written_as_text_never_as_a_formula(town, cases, clien
     response = export(client_for("admin"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     cell = sheet.cell(row=2, column=5)
-    assert cell.value == "'=cmd|\"/c calc\"!A1"
+    assert cell.value == '\'=cmd|"/c calc"!A1'
     assert cell.data_type == "s"
 
 
