@@ -62,6 +62,7 @@ from households.choices import (
     Sex,
 )
 from households.models import GuaranteeAssessment, Household, HouseholdIncome, Member
+from measures.models import ResponsiblePerson
 from monitoring import rules as monitoring_rules
 from monitoring import services, warnings, workdays
 from monitoring.choices import (
@@ -667,6 +668,10 @@ class MonitoringBuilder(BuilderBase):
         self.known_ids = set(Member.objects.values_list("id_number", flat=True))
         self.ordinary_count: dict[str, int] = {}
         self.cases: dict[str, MonitoringCase] = {}
+        self.secretaries = {
+            p.organisation.removeprefix("旗直单位(驻").removesuffix(")"): p
+            for p in ResponsiblePerson.objects.filter(position="驻村第一书记").order_by("pk")
+        }
         households = {spec.key: self.household_for(spec) for spec in CASES}
         self.warnings = {}
         for spec in CASES:
@@ -874,21 +879,12 @@ class MonitoringBuilder(BuilderBase):
         )
 
     def responsible_for(self, household: Household):
+        """The household's responsible person; for an ordinary household, the
+        village's first secretary (驻村第一书记)."""
         assignment = household.assignments.order_by("-started_on", "pk").first()
         if assignment is not None:
             return assignment.person
-        name = household.village.name
-        return self.responsible_persons_by_village().get(name)
-
-    def responsible_persons_by_village(self):
-        if not hasattr(self, "_secretaries"):
-            from measures.models import ResponsiblePerson
-
-            self._secretaries = {
-                p.organisation.removeprefix("旗直单位(驻").removesuffix(")"): p
-                for p in ResponsiblePerson.objects.filter(position="驻村第一书记").order_by("pk")
-            }
-        return self._secretaries
+        return self.secretaries.get(household.village.name)
 
     def write_case(self, spec: CaseSpec, household: Household) -> None:
         village = household.village.name
