@@ -10,28 +10,36 @@ not: 403); each step needs the permission ``monitoring.services`` names.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households.forms import save_or_report
+from households.ledger import export_views
 from households.models import VILLAGE_ORDER
 from households.params import as_of_from
 from households.scope import sees_whole_registry, villages_visible_to
 from monitoring import selectors, services, warnings
 from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category, StepKind
+from monitoring.export import monitoring_roster
 from monitoring.forms import IntakeForm, StepForm, WarningUploadForm, WorklistFilterForm
 from monitoring.models import CaseStep, MonitoringCase
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 VIEW = "monitoring.view_monitoringcase"
@@ -84,7 +92,14 @@ def _list_page(request, *, template, identification_only):
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_clock(page.object_list, on=on)
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
-    return render(request, template, {"on": on, "form": form, "page": page, "query": query})
+    context = {"on": on, "form": form, "page": page, "query": query}
+    context["can_export"] = request.user.has_perm(export_views.EXPORT_PERMISSION)
+    # The roster of the date, of the village chosen if one is.
+    village = form.cleaned_data.get("village") if form.is_valid() else None
+    context["roster_query"] = urlencode(
+        {"on": on.isoformat(), **({"village": village.pk} if village else {})}
+    )
+    return render(request, template, context)
 
 
 def worklist(request):
@@ -282,4 +297,62 @@ def step_evidence(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@never_cache
+def roster_export(request):
+    """The monitoring objects' roster (花名册) of the user's villages, or of ``?village=``,
+    on the date, as .xlsx: the layout a town sends to the county.
+
+    Like the registry's exports: it needs ``households.export_households`` too
+    (403 otherwise; leaders have it, read-only), a village outside the scope is
+    not found (404), ID numbers are masked unless ``?ids=full`` and the user may
+    reveal them (403 otherwise), and every export is logged and audited.
+    """
+    cases = visible_cases(request)
+    user = request.user
+    if not user.has_perm(export_views.EXPORT_PERMISSION):
+        raise PermissionDenied(export_views.ERROR_NO_EXPORT)
+    place = None
+    value = request.GET.get("village", "")
+    if value:
+        place = villages_visible_to(user).filter(pk=int(value)).first() if value.isdigit() else None
+        if place is None:
+            raise Http404(export_views.ERROR_NO_VILLAGE)
+        cases = cases.filter(household__village=place)
+    reveal = request.GET.get("ids") == "full"
+    if reveal and not user.has_perm(export_views.REVEAL_PERMISSION):
+        raise PermissionDenied(export_views.ERROR_NO_REVEAL)
+    on = as_of_from(request)
+    roster = monitoring_roster(cases=cases, on=on, reveal_id_numbers=reveal)
+    logger.info(
+        "monitoring roster export user=%s village=%s on=%s full_ids=%s households=%s",
+        user.pk,
+        place.pk if place else "all",
+        on.isoformat(),
+        reveal,
+        roster.households,
+    )
+    name = place.name if place else _("全部")
+    title = _("防返贫监测对象花名册")
+    audit_record(
+        action=AuditAction.EXPORT,
+        user=user,
+        object_type=MonitoringCase._meta.label_lower,
+        object_label=f"{name}{title}",
+        detail={
+            "view": "monitoring:roster_export",
+            "village": place.pk if place else None,
+            "on": on,
+            "full_ids": reveal,
+            "households": roster.households,
+        },
+        count=roster.households,
+    )
+    response = HttpResponse(roster.content, content_type=export_views.XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{name}{title}_{on:%Y%m%d}.xlsx"
+    )
     return response
