@@ -221,9 +221,11 @@ def summary(*, cases, villages, on: date, year: int, by_town: bool = False) -> S
         .annotate(n=Count("case", distinct=True))
     )
     per_month = {(kind, month): n for kind, month, n in steps}
+    # The months of the year up to the date's (none for a year after it).
+    last = 12 if year < on.year else (on.month if year == on.year else 0)
     months = [
         MonthRow(m, per_month.get((IDENTIFIED, m), 0), per_month.get((ELIMINATED, m), 0))
-        for m in range(1, 13)
+        for m in range(1, last + 1)
     ]
 
     risks = dict(

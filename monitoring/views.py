@@ -116,7 +116,7 @@ def dashboard_scope(request) -> tuple[str, list, list]:
     level."""
     wanted_village, wanted_town = _wanted(request, "village"), _wanted(request, "town")
     visible = list(
-        villages_visible_to(request.user).select_related("town").order_by(*VILLAGE_ORDER)
+        villages_visible_to(request.user).select_related("town__county").order_by(*VILLAGE_ORDER)
     )
     if wanted_village is not None:
         villages = [v for v in visible if v.pk == wanted_village]
@@ -153,7 +153,8 @@ def dashboard(request):
     towns = list(dict.fromkeys((v.town_id, v.town.name) for v in visible))
     town = villages[0].town
     if level == COUNTY:
-        name = _("各镇")
+        counties = {v.town.county_id: v.town.county.name for v in villages}
+        name = "、".join(counties.values())
     elif level == TOWN:
         name = (
             town.name if sees_whole_registry(request.user) else "、".join(v.name for v in villages)
