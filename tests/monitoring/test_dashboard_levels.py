@@ -1,7 +1,9 @@
 """The monitoring dashboard at village, town and county level: its figures are the
 worklists' live counts, each town's users see their town only, queries pinned."""
 
+import re
 from datetime import date
+from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -241,3 +243,20 @@ def test_query_count_does_not_depend_on_villages_or_cases(
 
 
 QUERIES = 10  # session, user, its two permission reads, the villages, five readings
+
+
+def test_each_linked_figure_opens_the_list_it_counts(cases, client_for):
+    """Every figure linked to a worklist or the intake queue (the village rows'
+    overdue, the states' totals, the identifying and overdue of the town) is the
+    number of cases that list shows."""
+    for role in ("admin", "cadre"):
+        client = client_for(role)
+        html = get(client).content.decode()
+        links = re.findall(
+            r'href="(/monitoring/(?:intake/)?\?[^"]+)"[^>]*>(?:逾期)?(\d+)(?:户)?</a>', html
+        )
+        assert len(links) >= 4, (role, links)
+        for href, n in links:
+            response = client.get(unescape(href))
+            assert response.status_code == 200
+            assert response.context["page"].paginator.count == int(n), (role, href)
