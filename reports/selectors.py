@@ -797,6 +797,8 @@ class ReportFacts:
     round_villages: dict[int, int]  # round id → villages concerned
     problems: object  # rectification.selectors.ProblemCounts
     census: CensusSummary
+    #: monitoring.dashboard.Summary of the scope's villages (None: not counted).
+    monitoring: object | None = None
 
 
 def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
@@ -864,4 +866,14 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         round_villages=round_villages,
         problems=problem_counts(on=on, problems=problems),
         census=census_summary(on=on, scope=scope),
+        monitoring=monitoring_summary(on=on, year=year, scope=scope),
     )
+
+
+def monitoring_summary(*, on: date, year: int, scope: Scope):
+    """The monitoring figures of the scope's villages: the monitoring dashboard's
+    (``monitoring.dashboard.summary``; five queries)."""
+    from monitoring.dashboard import summary
+    from monitoring.models import MonitoringCase
+
+    return summary(cases=MonitoringCase.objects.all(), villages=scope.villages, on=on, year=year)
