@@ -23,7 +23,7 @@ help:
 	@echo "make reset-local-db delete the local SQLite database and load the demo town again"
 	@echo "make bench-import   ledger import benchmark, $(BENCH_MEMBERS) members, on PostgreSQL ($(PG_URL)),"
 	@echo "                    in a database of its own (tieshagai_bench, created and dropped)"
-	@echo "make bench-dashboard leaders' dashboard at $(BENCH_HOUSEHOLDS) households, on PostgreSQL,"
+	@echo "make bench-dashboard the summaries and the pages reading them at $(BENCH_HOUSEHOLDS) households, on PostgreSQL,"
 	@echo "                    in a database of its own (tieshagai_bench_dash, created and dropped)"
 	@echo "make load-test      $(LOAD_USERS) users for $(LOAD_SECONDS) s against gunicorn + PostgreSQL (p50/p95/p99)"
 

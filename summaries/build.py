@@ -185,10 +185,12 @@ def recount(village_ids, *, using: str = DEFAULT_DB_ALIAS) -> int:
     return len(ids)
 
 
-def stale_villages(village_ids=None, *, using: str = DEFAULT_DB_ALIAS) -> list[int]:
+def stale_villages(village_ids=None, *, using: str | None = None) -> list[int]:
     """The villages (of ``village_ids``; every village for ``None``) whose
-    figures are not counted since their last write, or never were: one query."""
-    villages = Village.objects.using(using).filter(
+    figures are not counted since their last write, or never were: one query
+    (on the database the router reads from, unless ``using``: a replica's
+    reader sees the marks the primary has not cleared yet)."""
+    villages = Village.objects.db_manager(using).filter(
         ~Exists(VillageSummary.objects.filter(pk=OuterRef("pk")))
         | Exists(StaleVillage.objects.filter(village_id=OuterRef("pk")))
     )
@@ -199,8 +201,8 @@ def stale_villages(village_ids=None, *, using: str = DEFAULT_DB_ALIAS) -> list[i
 
 def ensure_counted(village_ids=None) -> int:
     """Recount the stale villages of ``village_ids`` before a reading: the
-    figures read next include every committed write. On the primary (a
-    replica's reader too: the recount is a write)."""
+    figures read next include every committed write. The marks are looked up
+    where the reader reads; the recount is a write, on the primary."""
     stale = stale_villages(village_ids)
     return recount(stale) if stale else 0
 
