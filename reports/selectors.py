@@ -792,13 +792,40 @@ class ReportFacts:
     renovations: dict[str, tuple[int, int]]  # whole town
     coverage: object | None  # VillageMeasureTotals of the scope
     projects: ProjectFacts
+    #: The households not lifted, each with what the report says of it; empty
+    #: when there are more than ``NOT_LIFTED_LISTED`` (then by place only).
     not_lifted: list[NotLiftedHousehold]
+    #: The scope's households not lifted on the date (the summaries' poor tally).
+    not_lifted_total: Tally
+    #: (town or village name, poor tally) of each place with any, when not listed one by one.
+    not_lifted_by_place: list
     rounds: list  # rectification.selectors.RoundSummary of the year
     round_villages: dict[int, int]  # round id → villages concerned
     problems: object  # rectification.selectors.ProblemCounts
     census: CensusSummary
     #: monitoring.dashboard.Summary of the scope's villages (None: not counted).
     monitoring: object | None = None
+
+
+#: Above this many households not lifted (a county's report), the report says
+#: how many there are and where, not each one (the household list has them).
+NOT_LIFTED_LISTED = 50
+
+
+def _poor_by_place(scope: Scope, by_village: dict) -> list[tuple[str, Tally]]:
+    """(town or village name, households and persons not lifted) of each town
+    (several towns) or village of the scope that has any, in the scope's order."""
+    poor_of: dict[int, Tally] = defaultdict(Tally)
+    for (village_id, status), tally in by_village.items():
+        if status in POOR_STATUSES:
+            poor_of[village_id] += tally
+    places: dict[str, Tally] = {}
+    for village in scope.villages:
+        tally = poor_of.get(village.pk, Tally())
+        if tally.households:
+            name = village.town.name if scope.several_towns else village.name
+            places[name] = places.get(name, Tally()) + tally
+    return list(places.items())
 
 
 def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
@@ -808,7 +835,10 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
 
     ids = scope.village_ids
     registry_on = registry_figures(on=on, village_ids=ids)
-    tallies = _by_status(registry_on.status_tallies())
+    by_village = registry_on.status_tallies()
+    tallies = _by_status(by_village)
+    poor = registry.sum_tallies(tallies, POOR_STATUSES)
+    poor_by_place = _poor_by_place(scope, by_village)
     population_rows = registry.population_for_year(year=on.year, village_ids=ids).values()
     population = {
         name: sum(getattr(p, name) for p in population_rows)
@@ -861,7 +891,11 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
             list(measure_summaries.measure_coverage(year=year, village_ids=ids).values())
         ),
         projects=project_facts(year=year, scope=scope),
-        not_lifted=not_lifted_households(on=on, year=year, scope=scope),
+        not_lifted=not_lifted_households(on=on, year=year, scope=scope)
+        if poor.households <= NOT_LIFTED_LISTED
+        else [],
+        not_lifted_total=poor,
+        not_lifted_by_place=[] if poor.households <= NOT_LIFTED_LISTED else poor_by_place,
         rounds=rounds,
         round_villages=round_villages,
         problems=problem_counts(on=on, problems=problems),

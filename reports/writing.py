@@ -720,6 +720,32 @@ def household_paragraph(i: int, item, on) -> str:
 def not_lifted_section(facts) -> list[Block]:
     items = facts.not_lifted
     persons = sum(item.size for item in items)
+    if not items and facts.not_lifted_total.households:
+        # Too many to describe one by one (a county's report): how many, and where.
+        total = facts.not_lifted_total
+        places = joined(
+            [
+                _("%(place)s%(households)s户%(persons)s人")
+                % {"place": name, "households": t.households, "persons": t.persons}
+                for name, t in facts.not_lifted_by_place
+            ]
+        )
+        return [
+            Block(
+                "p",
+                _(
+                    "截至%(date)s,%(place)s未脱贫户%(households)s户%(persons)s人,其中%(places)s。"
+                    "逐户情况及帮扶措施见建档立卡户名单(按“未脱贫”筛选)及各镇、各村的工作汇报。"
+                )
+                % {
+                    "date": date_text(facts.on),
+                    "place": facts.scope.name,
+                    "households": total.households,
+                    "persons": total.persons,
+                    "places": places,
+                },
+            )
+        ]
     if not items:
         return [
             Block(

@@ -101,6 +101,7 @@ def test_the_village_chart_keeps_the_villages_with_most_poor_persons(monkeypatch
         on=date(2020, 5, 31),
         year=2020,
         rows=[row("甲村", 1), row("乙村", 5), row("丙村", 3)],
+        towns=[],
         history=[],
         causes=[],
         measures=[],

@@ -296,3 +296,25 @@ def test_query_count_does_not_grow_with_villages_or_households(
     with django_assert_num_queries(kept):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_a_report_with_many_households_not_lifted_says_how_many_and_where(
+    town, client_for, monkeypatch
+):
+    """Above ``NOT_LIFTED_LISTED`` (a county's report) the households are counted
+    by place, from the summaries, not described one by one."""
+    from reports import selectors
+
+    def text(response):
+        assert response.status_code == 200
+        return unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
+
+    client = client_for("leader")
+    head = town["household"].members.get(relation="head").name
+    listed = text(client.get(REPORT, {"on": "2020-05-31"}))
+    assert head in listed  # one by one, with the head's name
+    monkeypatch.setattr(selectors, "NOT_LIFTED_LISTED", 1)
+    counted = text(client.get(REPORT, {"on": "2020-05-31", "refresh": "1"}))
+    assert "未脱贫户2户4人,其中学田地村1户2人、点力村1户2人。" in counted
+    assert "逐户情况及帮扶措施见建档立卡户名单" in counted
+    assert head not in counted
