@@ -21,6 +21,7 @@ looked up only once the scope is decided; ``?refresh=1`` recomputes them.
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -41,6 +42,7 @@ from households.scope import (
     sees_whole_registry,
     villages_visible_to,
 )
+from households.selectors import Tally
 from reports import caching, charts, selectors
 from reports.docx import report_docx
 
@@ -192,6 +194,49 @@ def report_docx_download(request):
     return response
 
 
+def _overview_rows(rows):
+    """The overview's rows with their cells in the table's order: the status
+    tallies, and the criteria some household fails (a county has thousands of
+    rows: the template does not search each row's dicts for each column)."""
+    statuses = [str(s) for s in REGISTERED_STATUSES]
+    criteria = list(lifting.Criterion)
+    return [
+        SimpleNamespace(
+            **vars(row),
+            status_cells=[(s, row.by_status[s]) for s in statuses if s in row.by_status],
+            failure_cells=[(c, row.failures[c]) for c in criteria if row.failures.get(c)],
+        )
+        for row in rows
+    ]
+
+
+def _overview_towns(rows):
+    """The towns' rows of a county's overview: their villages' rows summed."""
+    statuses = [str(s) for s in REGISTERED_STATUSES]
+    criteria = list(lifting.Criterion)
+    towns: dict[int, list] = {}
+    for row in rows:
+        towns.setdefault(row.village.town_id, []).append(row)
+    result = []
+    for town_rows in towns.values():
+        by_status = {
+            s: sum((r.by_status.get(s, Tally()) for r in town_rows), Tally()) for s in statuses
+        }
+        failures = {c: sum(r.failures.get(c, 0) for r in town_rows) for c in criteria}
+        population = sum(r.population or 0 for r in town_rows)
+        result.append(
+            SimpleNamespace(
+                town=town_rows[0].village.town,
+                villages=len(town_rows),
+                registered=sum((r.registered for r in town_rows), Tally()),
+                incidence=registry.incidence_of(by_status, population),
+                status_cells=list(by_status.items()),
+                failure_cells=[(c, n) for c, n in failures.items() if n],
+            )
+        )
+    return result
+
+
 def overview(request):
     """The town overview (全镇概况): the villages the user sees, their figures on
     a date (the dashboard's, :func:`reports.selectors.village_figures`) and
@@ -200,16 +245,25 @@ def overview(request):
     recounts."""
     on = registry.as_of_from(request)
     user = request.user
-    villages = villages_visible_to(user).distinct().order_by(*VILLAGE_ORDER)
+    wanted_town = _wanted(request, "town")
+    villages = villages_visible_to(user).select_related("town").distinct()
+    if wanted_town is not None:
+        villages = villages.filter(town_id=wanted_town)
+    villages = list(villages.order_by(*VILLAGE_ORDER))
+    if wanted_town is not None and not villages:
+        raise Http404(_("没有这个镇,或不在您的管辖范围内"))
     scope = selectors.Scope(tuple(villages), whole_town=sees_whole_registry(user))
     computed = caching.overview(on=on, scope=scope, refresh=wants_refresh(request))
     figures = computed.value.figures
+    rows = _overview_rows(computed.value.rows)
     return render(
         request,
         "reports/overview.html",
         {
             "on": on,
-            "rows": computed.value.rows,
+            "rows": rows,
+            # Several towns (a county): a row per town, its villages one click away.
+            "towns": _overview_towns(rows) if scope.several_towns else [],
             "town_failures": computed.value.failures,
             "town_by_status": {
                 s: figures.by_status.get(s, selectors.Tally()) for s in PovertyStatus.values

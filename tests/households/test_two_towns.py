@@ -300,3 +300,36 @@ def test_the_other_towns_administrator_sees_nothing_of_town_a_in_the_admin(two_t
     content = export.content.decode("utf-8-sig")
     assert "孙乙户" in content
     assert "赵永福" not in content and household_a.number not in content
+
+
+def test_a_countys_overview_has_its_towns_as_rows_and_opens_each_towns_villages(two_towns):
+    from django.urls import reverse
+
+    county_b = two_towns["town_b"].county
+    other = Town.objects.create(county=county_b, name="丙镇", code="150928101000")
+    village = other.villages.create(name="丙村", number=1)
+    make_household(village, "周丙户")
+    make_household(village, "吴丙户")
+    client = _client(two_towns["users"]["countyleader_b"])
+    url = reverse("households:overview")
+    response = client.get(url, {"on": "2020-05-31"})
+    assert response.status_code == 200
+    towns = {row.town.name: row for row in response.context["towns"]}
+    assert list(towns) == ["乙镇", "丙镇"]
+    assert "测试镇" not in response.content.decode()
+    assert 'id="villages"' not in response.content.decode()  # the villages: a click away
+    for town in (two_towns["town_b"], other):
+        own = client.get(url, {"on": "2020-05-31", "town": town.pk})
+        assert own.status_code == 200
+        assert own.context["towns"] == []
+        rows = own.context["rows"]
+        assert {row.village.town_id for row in rows} == {town.pk}
+        assert towns[town.name].registered == sum(
+            (row.registered for row in rows), type(rows[0].registered)()
+        )
+    # Another county's town is not found; a town's own leader has no town rows.
+    town_a = User.objects.get(username="admin").profile.towns.get()
+    assert client.get(url, {"town": town_a.pk}).status_code == 404
+    assert client.get(url, {"town": "x"}).status_code == 404
+    leader_b = _client(two_towns["users"]["leader_b"]).get(url, {"on": "2020-05-31"})
+    assert leader_b.status_code == 200 and leader_b.context["towns"] == []
