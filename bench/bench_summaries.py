@@ -254,8 +254,8 @@ def main(argv=None) -> int:
             say(
                 f"(a) full rebuild: {rebuild:.1f} s [{verdict(rebuild < REBUILD_TARGET)}] — "
                 f"registry figures {figures['figures_seconds']} s ({FigureDelta.objects.count():,} "
-                f"delta rows, {FigureYearEnd.objects.count():,} year-end rows), census snapshots "
-                f"{figures['census_seconds']} s ({figures['census_villages']:,} villages)"
+                f"delta rows, {FigureYearEnd.objects.count():,} year-end rows), beside them the "
+                f"census snapshots of {figures['census_villages']:,} villages"
             )
             say(
                 "(b) page (no cache)        county (best/median, queries)   town                        village"

@@ -23,8 +23,9 @@ snapshots of the days the system is read on. They are kept true thus:
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from households.models import (
@@ -105,14 +106,32 @@ def _count_logged(ids, using) -> None:
         logger.exception("census snapshots: counting villages %s failed", ids)
 
 
-def rebuild(*, on=None, using: str = DEFAULT_DB_ALIAS, batch: int = 200) -> int:
-    """Delete every snapshot and count every village's on ``on`` (the working date)."""
+def rebuild(*, on=None, using: str = DEFAULT_DB_ALIAS, batch: int = 100, workers: int = 1) -> int:
+    """Delete every snapshot and count every village's on ``on`` (the working
+    date), ``batch`` villages at a time; with ``workers`` > 1 (PostgreSQL,
+    outside a transaction) that many batches at once, each on a connection of
+    its own — the rules are the database's work, which runs on several cores."""
     from census.models import VillageProgressSnapshot
 
+    on = on or default_as_of()
     VillageProgressSnapshot.objects.using(using).all().delete()
     ids = list(Village.objects.using(using).order_by("pk").values_list("pk", flat=True))
-    for i in range(0, len(ids), batch):
-        count(ids[i : i + batch], on=on, using=using)
+    batches = [ids[i : i + batch] for i in range(0, len(ids), batch)]
+    connection = connections[using]
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for villages in batches:
+            count(villages, on=on, using=using)
+        return len(ids)
+
+    def run(villages):
+        try:
+            count(villages, on=on, using=using)
+        finally:
+            connections[using].close()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in pool.map(run, batches):
+            del done
     return len(ids)
 
 

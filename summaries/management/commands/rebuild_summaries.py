@@ -25,8 +25,8 @@ class Command(BaseCommand):
 
         figures = rebuild_everything()
         self.stdout.write(
-            "汇总数已重算:{villages}个行政村、{households}户;变动{deltas}行、年末{year_ends}行,"
-            "用时{figures_seconds}秒;普查进度{census_villages}个行政村,用时{census_seconds}秒".format(
+            "汇总数已重算:{villages}个行政村、{households}户;变动{deltas}行、年末{year_ends}行"
+            "(用时{figures_seconds}秒);普查进度{census_villages}个行政村;共用时{seconds}秒".format(
                 **figures
             )
         )
