@@ -14,6 +14,7 @@ get 403.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -150,14 +151,37 @@ def progress(request):
     """Progress per village of the user's scope, and the total, as of the date."""
     _require_access(request)
     on = as_of_from(request)
-    villages = selectors.census_villages(request.user).order_by(*VILLAGE_ORDER)
+    villages = selectors.census_villages(request.user).select_related("town")
+    wanted_town = request.GET.get("town", "")
+    if wanted_town:
+        if not wanted_town.isdigit():
+            raise Http404(_("没有这个镇"))
+        villages = villages.filter(town_id=int(wanted_town))
+    villages = list(villages.order_by(*VILLAGE_ORDER))
+    if wanted_town and not villages:
+        raise Http404(_("没有这个镇,或不在您的管辖范围内"))
     rows = selectors.census_progress(on=on, villages=villages)
+    # Several towns (a county): a row per town, its villages one click away.
+    by_town: dict[int, list] = {}
+    for row in rows:
+        by_town.setdefault(row.village.town_id, []).append(row)
+    towns = []
+    if len(by_town) > 1:
+        towns = [
+            SimpleNamespace(
+                town=town_rows[0].village.town,
+                villages=len(town_rows),
+                total=selectors.census_progress_total(town_rows),
+            )
+            for town_rows in by_town.values()
+        ]
     return render(
         request,
         "census/progress.html",
         {
             "on": on,
             "rows": rows,
+            "towns": towns,
             "total": selectors.census_progress_total(rows),
             "rules": list(rules.RULES.values()),
             "can_export": request.user.has_perm(EXPORT_PERMISSION),

@@ -333,3 +333,25 @@ def test_a_countys_overview_has_its_towns_as_rows_and_opens_each_towns_villages(
     assert client.get(url, {"town": "x"}).status_code == 404
     leader_b = _client(two_towns["users"]["leader_b"]).get(url, {"on": "2020-05-31"})
     assert leader_b.status_code == 200 and leader_b.context["towns"] == []
+
+
+def test_a_countys_census_progress_has_its_towns_as_rows(two_towns):
+    from django.urls import reverse
+
+    county_b = two_towns["town_b"].county
+    other = Town.objects.create(county=county_b, name="丙镇", code="150928101000")
+    village = other.villages.create(name="丙村", number=1)
+    make_household(village, "周丙户")
+    client = _client(two_towns["users"]["countyadmin_b"])
+    url = reverse("census:progress")
+    response = client.get(url, {"on": "2020-05-31"})
+    assert response.status_code == 200
+    towns = {row.town.name: row.total for row in response.context["towns"]}
+    assert list(towns) == ["乙镇", "丙镇"]
+    assert (towns["乙镇"].households, towns["丙镇"].households) == (1, 1)
+    assert "测试镇" not in response.content.decode()
+    own = client.get(url, {"on": "2020-05-31", "town": other.pk})
+    assert own.status_code == 200 and own.context["towns"] == []
+    assert [row.village.name for row in own.context["rows"]] == ["丙村"]
+    town_a = User.objects.get(username="admin").profile.towns.get()
+    assert client.get(url, {"town": town_a.pk}).status_code == 404
