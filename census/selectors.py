@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
@@ -163,10 +164,10 @@ def census_progress(
         villages = Village.objects.order_by(*VILLAGE_ORDER)
     villages = list(villages)
     kept = {
-        s.village_id: s
+        s["village_id"]: SimpleNamespace(**s)
         for s in VillageProgressSnapshot.objects.filter(
             on=on, village_id__in=[v.pk for v in villages]
-        )
+        ).values()
     }
     missing = [v for v in villages if v.pk not in kept]
     counted = {}

@@ -166,18 +166,14 @@ def measure_coverage(*, year: int, village_ids=None, checked: bool = False) -> d
     if village_ids is None:
         village_ids = list(Village.objects.order_by().values_list("pk", flat=True))
     rows = MeasureTotals.objects.filter(year=year, key="", village_id__in=list(village_ids))
-    found = {row.village_id: row for row in rows}
-    result = {}
-    for pk in village_ids:
-        row = found.get(pk)
-        result[pk] = VillageMeasureTotals(
-            households=row.households if row else 0,
-            persons=row.persons if row else 0,
-            applications=row.applications if row else 0,
-            completed=row.completed if row else 0,
-            funds=row.funds if row else ZERO,
+    found = {
+        village_id: VillageMeasureTotals(*values)
+        for village_id, *values in rows.values_list(
+            "village_id", "households", "persons", "applications", "completed", "funds"
         )
-    return result
+    }
+    none = VillageMeasureTotals(0, 0, 0, 0, ZERO)
+    return {pk: found.get(pk, none) for pk in village_ids}
 
 
 def category_totals(*, year: int, village_ids=None, checked: bool = False) -> list:
