@@ -238,10 +238,11 @@ USERS = [
     "reviewer",
     "helper",
 ]
-#        countyadmin countyleader admin cadre cadre2 leader enumerator reviewer helper
-VILLAGE = [OK, FORBIDDEN, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]
-TOWN = [OK, FORBIDDEN, OK, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]
-COUNTY = [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]
+NO = FORBIDDEN
+#        countyadmin countyleader admin cadre cadre2  leader enumerator reviewer helper
+VILLAGE = [OK, NO, OK, OK, NOT_FOUND, NO, NO, NO, NO]
+TOWN = [OK, NO, OK, NO, NOT_FOUND, NO, NO, NO, NO]
+COUNTY = [OK, NO, NO, NO, NOT_FOUND, NO, NO, NO, NO]
 STEP_MATRIX = {
     StepKind.HOME_CHECK: VILLAGE,
     StepKind.DATA_COMPARISON: COUNTY,
