@@ -111,9 +111,7 @@ def data(settings, tmp_path):
         resident_households=230,
         resident_persons=500,
     )
-    PolicyYear.objects.create(
-        province_name="内蒙古自治区", year=2020, poverty_line=Decimal("4000")
-    )
+    PolicyYear.objects.create(province_name="内蒙古自治区", year=2020, poverty_line=Decimal("4000"))
     MonitoringLine.objects.create(
         province_code="150000000000",
         province_name="内蒙古自治区",
