@@ -231,3 +231,36 @@ class HouseholdCheck(models.Model):
             errors["review_note"] = _("退回修改须填写审核意见")
         if errors:
             raise ValidationError(errors)
+
+
+class VillageProgressSnapshot(models.Model):
+    """A village's census progress on one date, counted (``census.snapshots``).
+
+    Derived from the registry and the checks, never edited: a write to the
+    village deletes its snapshots, and the snapshot of the working date is
+    counted again right after the write commits; the nightly rebuild counts
+    every village's. No change history: the counted rows are its history.
+    """
+
+    village = models.ForeignKey(
+        Village, models.CASCADE, related_name="+", verbose_name=_("行政村"), db_index=False
+    )
+    on = models.DateField(_("统计日期"))
+    households = models.PositiveIntegerField(_("建档立卡户数"), default=0)
+    checked = models.PositiveIntegerField(_("已核查户数"), default=0)
+    approved = models.PositiveIntegerField(_("已审核通过户数"), default=0)
+    sent_back = models.PositiveIntegerField(_("退回修改户数"), default=0)
+    open_violations = models.PositiveIntegerField(_("数据问题数"), default=0)
+    households_with_violations = models.PositiveIntegerField(_("有数据问题户数"), default=0)
+    violations_by_rule = models.JSONField(_("各规则问题数"), default=dict)
+    counted_at = models.DateTimeField(_("统计时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("普查进度汇总")
+        verbose_name_plural = _("普查进度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "on"], name="census_snapshot_village_on")
+        ]
+
+    def __str__(self):
+        return f"{self.village_id} {self.on}"

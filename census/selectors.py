@@ -141,18 +141,78 @@ def _progress_counts(households, on: date) -> dict[int, dict]:
 def census_progress(
     *, on: date, villages: Iterable[Village] | None = None
 ) -> list[VillageCensusProgress]:
-    """Progress of the census preparation per village on ``on``.
+    """Progress of the census preparation per village on ``on``, read from the
+    villages' snapshots (``census.snapshots``: counted when a write changes the
+    village, and nightly); a village without a snapshot of ``on`` is counted
+    now (:func:`count_census_progress`) and its snapshot kept.
 
     One row per village of ``villages`` (every village, ordered by name, if
     not given), villages without households included (all zeros). Feed the
-    rows to :func:`census_progress_total` for the town's figures.
-
-    Four queries (the villages, the households and their checks by village,
-    the households breaking each SQL rule, the ID numbers of rule R05):
-    never more with more households.
+    rows to :func:`census_progress_total` for the town's figures. One query
+    when every snapshot is there (two without ``villages``).
     """
+    from census.models import VillageProgressSnapshot
+
     if villages is None:
         villages = Village.objects.order_by(*VILLAGE_ORDER)
+    villages = list(villages)
+    kept = {
+        s.village_id: s
+        for s in VillageProgressSnapshot.objects.filter(
+            on=on, village_id__in=[v.pk for v in villages]
+        )
+    }
+    missing = [v for v in villages if v.pk not in kept]
+    counted = {}
+    if missing:
+        rows = count_census_progress(on=on, villages=missing)
+        VillageProgressSnapshot.objects.bulk_create(
+            [snapshot_of(row, on=on) for row in rows], ignore_conflicts=True
+        )
+        counted = {row.village.pk: row for row in rows}
+    return [
+        counted[v.pk] if v.pk in counted else progress_of(kept[v.pk], village=v) for v in villages
+    ]
+
+
+def snapshot_of(row: VillageCensusProgress, *, on: date):
+    """The snapshot row of a counted village's progress."""
+    from census.models import VillageProgressSnapshot
+
+    return VillageProgressSnapshot(
+        village_id=row.village.pk,
+        on=on,
+        households=row.households,
+        checked=row.checked,
+        approved=row.approved,
+        sent_back=row.sent_back,
+        open_violations=row.open_violations,
+        households_with_violations=row.households_with_violations,
+        violations_by_rule=row.violations_by_rule,
+    )
+
+
+def progress_of(snapshot, *, village: Village) -> VillageCensusProgress:
+    return VillageCensusProgress(
+        village=village,
+        households=snapshot.households,
+        checked=snapshot.checked,
+        approved=snapshot.approved,
+        sent_back=snapshot.sent_back,
+        open_violations=snapshot.open_violations,
+        households_with_violations=snapshot.households_with_violations,
+        violations_by_rule=dict(snapshot.violations_by_rule),
+    )
+
+
+def count_census_progress(*, on: date, villages: Iterable[Village]) -> list[VillageCensusProgress]:
+    """Progress of the census preparation of ``villages`` on ``on``, counted
+    from the registry and the checks (what the snapshots keep).
+
+    Three queries (the households and their checks by village, the
+    households breaking each SQL rule, the ID numbers of rule R05): never
+    more with more households.
+    """
     villages = list(villages)
     households = Household.objects.filter(village__in=[v.pk for v in villages])
     counts = _progress_counts(households, on)

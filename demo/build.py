@@ -26,6 +26,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from simple_history.manager import HistoryManager
 
+from census import snapshots as census_snapshots
 from census.models import CensusStaff, GroupMember, WorkingGroup
 from demo.base import DEMO_FIXTURE, load_fixture
 from demo.census import CensusBuilder
@@ -53,6 +54,7 @@ from measures.models import (
     VillageProject,
 )
 from rectification.models import Evidence, InspectionRound, Problem
+from summaries.build import rebuild as rebuild_summaries
 
 #: The demo's whole interface (the package ``demo`` offers the same names).
 __all__ = [
@@ -143,3 +145,6 @@ def build_demo_town(*, path: Path = DEMO_FIXTURE) -> None:
     """Build the demo town in one transaction. The caller checks it is not loaded yet."""
     with transaction.atomic():
         DemoBuilder(load_fixture(path)).build()
+        # The demo is written in bulk: its villages' figures are counted once, at the end.
+        rebuild_summaries()
+        census_snapshots.rebuild()

@@ -1,8 +1,10 @@
 """Reads of the leaders' dashboard and of the work report.
 
 Nothing is counted here that another module already counts: the registry's
-figures come from ``households.selectors`` (status tallies, incidence,
-populations, 低保/五保, students and the as-of ``Q`` definitions) and
+figures (status tallies, 低保/五保, students, causes, on any date) are read
+from the summary tables (``summaries.read``, kept equal to the definitions of
+``households.selectors`` — the property test in tests/summaries), its
+incidence and populations come from ``households.selectors``, and
 ``assessment.queries`` (the lifting criteria in SQL), the measures'
 from ``measures.selectors``, rectification's from ``rectification.selectors``
 and the census's from ``census.selectors``. This module gathers them for a
@@ -52,10 +54,9 @@ from households.models import (
     Town,
     Village,
     VillagerGroup,
-    member_present_q,
-    period_covers_q,
 )
 from measures.selectors import sum_coverage
+from summaries.read import registry_figures, status_totals_at_year_ends
 
 Tally = registry.Tally
 ZERO = Decimal("0")
@@ -221,41 +222,6 @@ def history_dates(on: date) -> list[date]:
     return [date(year, 12, 31) for year in range(FIRST_YEAR, on.year)] + [on]
 
 
-def village_status_tallies_on_dates(
-    *, dates, village_ids=None
-) -> dict[date, dict[tuple[int, str], Tally]]:
-    """``households.selectors.status_tallies`` on each of ``dates``, in two queries.
-
-    The same definitions (a status period covering the date, the members
-    present on it), as conditional counts over the status periods: one pass
-    for the households (a household has one period covering a date, so its
-    periods need no DISTINCT), one pass joined with the members for the
-    persons. ``{date: {(village id, status): Tally}}``.
-    """
-    periods = HouseholdStatusPeriod.objects.filter(valid_from__lte=max(dates)).order_by()
-    if village_ids is not None:
-        periods = periods.filter(household__village_id__in=village_ids)
-    households, persons = {}, {}
-    for i, on in enumerate(dates):
-        covers = period_covers_q(on)
-        present = member_present_q(on, prefix="household__members__")
-        households[f"n{i}"] = Count("id", filter=covers)
-        persons[f"n{i}"] = Count("household__members", filter=covers & present)
-    keys = ("household__village_id", "status")
-    counted = {
-        (row["household__village_id"], row["status"]): row
-        for row in periods.values(*keys).annotate(**households)
-    }
-    result: dict[date, dict[tuple[int, str], Tally]] = {on: {} for on in dates}
-    for row in periods.values(*keys).annotate(**persons):
-        key = (row["household__village_id"], row["status"])
-        for i, on in enumerate(dates):
-            n = counted.get(key, {}).get(f"n{i}", 0)
-            if n:
-                result[on][key] = Tally(n, row[f"n{i}"])
-    return result
-
-
 def _by_status(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
     totals: dict[str, Tally] = defaultdict(Tally)
     for (_village, status), tally in tallies.items():
@@ -263,13 +229,15 @@ def _by_status(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
     return dict(totals)
 
 
-def history(*, on: date, village_ids=None, tallies=None) -> list[YearRow]:
-    """The registry at every year end since 2014 and on ``on`` (three queries; one
-    when ``tallies``, the result of :func:`village_status_tallies_on_dates` for
-    :func:`history_dates`, is given)."""
+def history(*, on: date, village_ids=None, on_by_status=None) -> list[YearRow]:
+    """The registry at every year end since 2014 and on ``on``, from the
+    summaries (``summaries.read``): the year ends' status totals in one query,
+    ``on``'s too unless ``on_by_status`` (``{status: Tally}`` of the scope on
+    ``on``) is given, and the populations in one."""
     dates = history_dates(on)
-    if tallies is None:
-        tallies = village_status_tallies_on_dates(dates=dates, village_ids=village_ids)
+    ends = status_totals_at_year_ends(years=[d.year for d in dates[:-1]], village_ids=village_ids)
+    if on_by_status is None:
+        on_by_status = _by_status(registry_figures(on=on, village_ids=village_ids).status_tallies())
     populations = registry.population_for_years(
         years=[d.year for d in dates], village_ids=village_ids
     )
@@ -277,14 +245,15 @@ def history(*, on: date, village_ids=None, tallies=None) -> list[YearRow]:
     for d in dates:
         pop = populations[d.year]
         population = sum(p.registered_persons for p in pop.values()) if pop else None
-        rows.append(
-            YearRow(year=d.year, on=d, by_status=_by_status(tallies[d]), population=population)
-        )
+        by_status = on_by_status if d == on else ends[d.year]
+        rows.append(YearRow(year=d.year, on=d, by_status=by_status, population=population))
     return rows
 
 
-def causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]:
-    """Registered households on ``on`` by main cause of poverty, most frequent first."""
+def live_causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]:
+    """Registered households on ``on`` by main cause of poverty, most frequent
+    first, counted from the registry (the pages read the same figure from the
+    summaries: ``summaries.read.RegistryFigures.causes``)."""
     households = Household.objects.registered_on(on)
     if village_ids is not None:
         households = households.filter(village_id__in=village_ids)
@@ -388,13 +357,14 @@ def village_figures(*, on: date, scope: Scope, tallies=None) -> VillagesFigures:
     population and incidence on ``on``, and the scope's totals: the one
     reading behind the dashboard's villages and the town overview.
 
-    Two queries: the status tallies (:func:`households.selectors.status_tallies`,
-    unless ``tallies``, the same per-(village, status) figures, are given) and
-    the population rows of ``on``'s year.
+    The status tallies come from the summaries (``summaries.read``: the
+    figures of :func:`households.selectors.status_tallies`), unless
+    ``tallies``, the same per-(village, status) figures, are given; then the
+    population rows of ``on``'s year (one query).
     """
     ids = scope.village_ids
     if tallies is None:
-        tallies = registry.status_tallies(on=on, village_ids=ids)
+        tallies = registry_figures(on=on, village_ids=ids).status_tallies()
     population = registry.population_for_year(year=on.year, village_ids=ids)
     rows = []
     for village in scope.villages:
@@ -585,13 +555,13 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     from rectification.selectors import problem_counts, village_problem_counts
 
     ids = scope.village_ids
-    # One pass over the status periods gives the villages' figures on ``on``
-    # and the town's at every year end (``households.selectors.status_tallies``
-    # on each date; tests/reports/test_demo_report.py proves they agree).
-    over_dates = village_status_tallies_on_dates(dates=history_dates(on), village_ids=ids)
-    figures = village_figures(on=on, scope=scope, tallies=over_dates[on])
+    # The registry's figures come from the summaries (``summaries.read``:
+    # the villages' on ``on``, the scope's at every year end), never from a
+    # count of the registry; tests/summaries proves they equal the live count.
+    registry_on = registry_figures(on=on, village_ids=ids)
+    figures = village_figures(on=on, scope=scope, tallies=registry_on.status_tallies())
     thresholds = exit_thresholds(year=on.year, scope=scope)
-    dibao = registry.dibao_tallies_by_village(on=on, village_ids=ids)
+    dibao = registry_on.dibao_by_village()
     coverage = village_coverage(year=year, village_ids=ids)
     problems = village_problem_counts(on=on)
     census = {row.village.pk: row for row in census_progress(on=on, villages=scope.villages)}
@@ -626,10 +596,10 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         enjoying=registry.sum_tallies(figures.by_status, ENJOYING_POLICY_STATUSES),
         incidence=figures.incidence,
         dibao=sum((row.dibao for row in rows), Tally()),
-        tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
-        students=registry.students_by_level(on=on, village_ids=ids),
-        causes=causes(on=on, village_ids=ids),
-        history=history(on=on, village_ids=ids, tallies=over_dates),
+        tekun_persons=registry_on.tekun_persons(),
+        students=registry_on.students_by_level(),
+        causes=registry_on.causes(),
+        history=history(on=on, village_ids=ids, on_by_status=figures.counted),
         # Totals per category exist for the whole town; a village's version
         # shows its own coverage (households, persons, funds, completed).
         measures=category_totals(year=year, village_ids=ids) if scope.whole_town else [],
@@ -866,7 +836,8 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
     from rectification.selectors import problem_counts, rounds_summary
 
     ids = scope.village_ids
-    tallies = registry.town_status_tallies(on=on, village_ids=ids)
+    registry_on = registry_figures(on=on, village_ids=ids)
+    tallies = _by_status(registry_on.status_tallies())
     population_rows = registry.population_for_year(year=on.year, village_ids=ids).values()
     population = {
         name: sum(getattr(p, name) for p in population_rows)
@@ -904,9 +875,9 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         enjoying=registry.sum_tallies(tallies, ENJOYING_POLICY_STATUSES),
         incidence=registry.incidence_of(tallies, population["registered_persons"]),
         threshold=exit_threshold(year=on.year, scope=scope),
-        dibao=registry.dibao_tally(on=on, village_ids=ids),
-        tekun_persons=registry.tekun_persons(on=on, village_ids=ids),
-        students=registry.students_by_level(on=on, village_ids=ids),
+        dibao=registry_on.dibao(),
+        tekun_persons=registry_on.tekun_persons(),
+        students=registry_on.students_by_level(),
         category_totals=category_totals(year=year) if whole else [],
         programmes=programme_totals(year=year) if whole else [],
         renovations=renovations_by_kind(year=year) if whole else {},

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "assessment",
     "rectification",
     "census",
+    "summaries",
     "reports",
     "monitoring",
     # The demo town (manage.py load_demo), above every app it fills.

@@ -51,6 +51,7 @@ from households.models import (
     Member,
     Village,
 )
+from households.signals import send_villages_changed
 
 logger = logging.getLogger(__name__)
 
@@ -628,6 +629,16 @@ def _write(plan: ImportPlan, *, user, record: LedgerImport) -> None:
     """The bulk writes of a plan, with history; the caller holds the transaction."""
     history = {"default_user": user, "default_change_reason": f"台账导入#{record.pk}"}
     now = timezone.now()
+    # The villages whose figures the import changes (a household moved counts
+    # in both): told to the summaries after the bulk writes, which send no
+    # model signals.
+    touched = [h.pk for h in (*plan.households_changed, *plan.households_touched)]
+    villages = {h.village_id for h in plan.households_new}
+    for chunk in chunked(touched):
+        villages.update(
+            Household.objects.filter(among("pk", chunk)).values_list("village_id", flat=True)
+        )
+    villages.update(h.village_id for h in plan.households_changed)
 
     for household in plan.households_new:
         household.created_at = household.updated_at = now
@@ -673,6 +684,7 @@ def _write(plan: ImportPlan, *, user, record: LedgerImport) -> None:
             batch_size=BATCH_SIZE,
             **history,
         )
+    send_villages_changed(villages)
 
 
 def _fill_pks(objects: list, model, key: str) -> None:

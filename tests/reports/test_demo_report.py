@@ -12,7 +12,7 @@ from django.urls import reverse
 from demo.build import ensure_demo_users
 from households import selectors as registry
 from households.choices import REGISTERED_STATUSES, PovertyStatus
-from households.models import Household, Village
+from households.models import Village
 from reports import selectors
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town"), pytest.mark.slow]
@@ -162,35 +162,13 @@ def test_village_rows_add_up_to_the_town(client_as):
     assert dashboard.history[-1].incidence.display == "0.15%"
 
 
-def test_the_year_end_history_counts_as_the_tallies_do():
-    dates = [*selectors.history_dates(date(2020, 5, 31)), date(2020, 5, 1), date(2020, 7, 31)]
-
-    def status_tallies_on_dates(**kwargs):
-        by_village = selectors.village_status_tallies_on_dates(**kwargs)
-        return {on: selectors._by_status(tallies) for on, tallies in by_village.items()}
-
-    history = status_tallies_on_dates(dates=dates)
-    for on in dates:
-        assert history[on] == registry.town_status_tallies(on=on), on
-    village = Village.objects.get(name="点力村")
-    scoped = status_tallies_on_dates(dates=dates, village_ids=[village.pk])
-    by_village = selectors.village_status_tallies_on_dates(dates=dates)
-    for on in dates:
-        assert scoped[on] == registry.town_status_tallies(on=on, village_ids=[village.pk])
-        assert by_village[on] == registry.status_tallies(on=on), on
-    # At the end of 2016 every household identified by then was registered.
-    identified = Household.objects.filter(identified_year__lte=2016).count()
-    end_2016 = registry.sum_tallies(history[date(2016, 12, 31)], REGISTERED_STATUSES)
-    assert end_2016.households == identified
-
-
 def test_the_demo_dashboard_runs_the_small_towns_number_of_queries(
     client_as, django_assert_num_queries
 ):
     client = client_as("leader")
     url = reverse("reports:dashboard")
     client.get(url, AS_OF)
-    with django_assert_num_queries(22):  # computed
+    with django_assert_num_queries(19):  # computed
         client.get(url, {**AS_OF, "refresh": "1"})
     with django_assert_num_queries(6):  # kept
         client.get(url, AS_OF)

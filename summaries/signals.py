@@ -1,0 +1,64 @@
+"""Which writes change a village's figures: the receivers that mark it stale.
+
+A household saved or deleted (its village, and the village it left when it
+moved), a member or a status period saved or deleted (its household's
+village, and the household it left), and the registry's bulk writes
+(``households.signals.villages_changed``).
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_init, post_save
+
+from households.models import Household, HouseholdStatusPeriod, Member
+from households.signals import villages_changed
+from summaries.build import mark_stale
+
+_WAS = "_summaries_was"
+
+
+def _remember_village(sender, instance, **kwargs):
+    # From __dict__: a deferred field is not loaded for this.
+    instance.__dict__[_WAS] = instance.__dict__.get("village_id")
+
+
+def _remember_household(sender, instance, **kwargs):
+    instance.__dict__[_WAS] = instance.__dict__.get("household_id")
+
+
+def _household_written(sender, instance, using, **kwargs):
+    mark_stale({instance.village_id, instance.__dict__.get(_WAS)}, using=using)
+    instance.__dict__[_WAS] = instance.village_id
+
+
+def _household_row_written(sender, instance, using, **kwargs):
+    households = {instance.household_id, instance.__dict__.get(_WAS)} - {None}
+    instance.__dict__[_WAS] = instance.household_id
+    cached = sender.household.is_cached(instance) and len(households) == 1
+    if cached:
+        villages = {instance.household.village_id}
+    else:
+        villages = set(
+            Household.objects.using(using)
+            .filter(pk__in=households)
+            .values_list("village_id", flat=True)
+        )
+    mark_stale(villages, using=using)
+
+
+def _villages_changed(sender, village_ids, using="default", **kwargs):
+    mark_stale(village_ids, using=using)
+
+
+def connect() -> None:
+    post_init.connect(_remember_village, sender=Household, dispatch_uid="summaries.h.init")
+    post_save.connect(_household_written, sender=Household, dispatch_uid="summaries.h.save")
+    post_delete.connect(_household_written, sender=Household, dispatch_uid="summaries.h.del")
+    for model in (Member, HouseholdStatusPeriod):
+        name = model._meta.model_name
+        post_init.connect(_remember_household, sender=model, dispatch_uid=f"summaries.{name}.i")
+        post_save.connect(_household_row_written, sender=model, dispatch_uid=f"summaries.{name}.s")
+        post_delete.connect(
+            _household_row_written, sender=model, dispatch_uid=f"summaries.{name}.d"
+        )
+    villages_changed.connect(_villages_changed, dispatch_uid="summaries.villages_changed")
