@@ -58,10 +58,12 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "tieshagai_bench_dash"
 #: The generated town (beside the demo town when the load test adds a county).
 BENCH_TOWN = "基准测试镇"
+BENCH_COUNTY = "基准测试县"
 BENCH_ROUND = "基准测试检查"
+#: The generated towns' villages (the towns of the generated county).
 BENCH_VILLAGES = (
     "(SELECT v.id FROM households_village v JOIN households_town t ON t.id = v.town_id"
-    f" WHERE t.name = '{BENCH_TOWN}')"
+    f" JOIN households_county c ON c.id = t.county_id WHERE c.name = '{BENCH_COUNTY}')"
 )
 AS_OF = date(2020, 5, 31)
 YEAR = 2020
@@ -196,20 +198,28 @@ def insert_select(model, columns: dict[str, str], source: str) -> int:
     )
 
 
-def create_town(villages: int):
-    """A town of ``villages`` villages (5 groups each), policy years and programmes."""
+def create_town(villages: int, *, towns: int = 1):
+    """A county of ``towns`` towns (the first named ``BENCH_TOWN``) with
+    ``villages`` villages between them (5 groups each), policy years and programmes."""
     from households.models import County, PolicyYear, Town, Village, VillagerGroup
     from measures.models import Programme
     from rectification.models import InspectionRound
 
     county, _ = County.objects.get_or_create(
-        name="基准测试县", defaults={"code": "159999000000", "province": "内蒙古自治区"}
+        name=BENCH_COUNTY, defaults={"code": "159999000000", "province": "内蒙古自治区"}
     )
-    town = Town.objects.create(county=county, name=BENCH_TOWN, area_km2=Decimal("252"))
+    made = [
+        Town.objects.create(
+            county=county,
+            name=BENCH_TOWN if t == 0 else f"{BENCH_TOWN}{t + 1}",
+            area_km2=Decimal("252"),
+        )
+        for t in range(towns)
+    ]
     kinds = ["deep", "key", "none", "none"]
     Village.objects.bulk_create(
         Village(
-            town=town,
+            town=made[i * towns // villages],
             name=f"第{i + 1:04d}村",
             poor_village_kind=kinds[i % 4],
             exit_year=(2016 + i % 4) if kinds[i % 4] != "none" else None,
@@ -218,7 +228,7 @@ def create_town(villages: int):
     )
     VillagerGroup.objects.bulk_create(
         VillagerGroup(village=v, name=f"{n}组", number=n)
-        for v in Village.objects.filter(town=town)
+        for v in Village.objects.filter(town__in=made)
         for n in range(1, 6)
     )
     lines = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
@@ -510,7 +520,7 @@ def fill(first: int, last: int) -> dict[str, float]:
     def populations():
         from households.models import VillagePopulation
 
-        VillagePopulation.objects.filter(village__town__name=BENCH_TOWN).delete()
+        VillagePopulation.objects.filter(village__town__county__name=BENCH_COUNTY).delete()
         execute(
             "INSERT INTO households_villagepopulation (village_id, year, registered_households,"
             " registered_persons, resident_households, resident_persons)"
@@ -609,15 +619,12 @@ def selector_blocks():
 
     scope = selectors.town_scope()
     return {
-        "by village and status, history": lambda: selectors.history(
-            on=AS_OF,
-            tallies=selectors.village_status_tallies_on_dates(dates=selectors.history_dates(AS_OF)),
-        ),
+        "by village and status, history": lambda: selectors.history(on=AS_OF),
         "低保 by village": lambda: registry.dibao_tallies_by_village(on=AS_OF),
         "五保, students, causes": lambda: (
             registry.tekun_persons(on=AS_OF),
             registry.students_by_level(on=AS_OF),
-            selectors.causes(on=AS_OF),
+            selectors.live_causes(on=AS_OF),
         ),
         "populations, threshold": lambda: (
             registry.population_for_year(year=AS_OF.year),

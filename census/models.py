@@ -253,6 +253,7 @@ class VillageProgressSnapshot(models.Model):
     open_violations = models.PositiveIntegerField(_("数据问题数"), default=0)
     households_with_violations = models.PositiveIntegerField(_("有数据问题户数"), default=0)
     violations_by_rule = models.JSONField(_("各规则问题数"), default=dict)
+    lifting_failures = models.JSONField(_("各脱贫指标未达标户数"), default=dict)
     counted_at = models.DateTimeField(_("统计时间"), auto_now=True)
 
     class Meta:

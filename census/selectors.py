@@ -17,6 +17,8 @@ from datetime import date
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
+from assessment import rules as lifting
+from assessment.queries import failure_counts_by_village
 from assessment.selectors import lifting_check
 from census import quality, rules
 from census.models import CensusStaff, CheckStatus, GroupMember, HouseholdCheck, WorkingGroup
@@ -91,6 +93,10 @@ class CensusProgressTotal:
 @dataclass(frozen=True)
 class VillageCensusProgress(CensusProgressTotal):
     village: Village | None = None
+    #: ``{criterion: failing registered households}`` of the lifting check on
+    #: the date (``assessment.queries.failure_counts_by_village``; the town
+    #: overview's), ``{}`` for a village without registered households.
+    lifting_failures: dict = field(default_factory=dict)
 
 
 def _progress_counts(households, on: date) -> dict[int, dict]:
@@ -189,6 +195,7 @@ def snapshot_of(row: VillageCensusProgress, *, on: date):
         open_violations=row.open_violations,
         households_with_violations=row.households_with_violations,
         violations_by_rule=row.violations_by_rule,
+        lifting_failures={c.value: n for c, n in row.lifting_failures.items()},
     )
 
 
@@ -202,6 +209,7 @@ def progress_of(snapshot, *, village: Village) -> VillageCensusProgress:
         open_violations=snapshot.open_violations,
         households_with_violations=snapshot.households_with_violations,
         violations_by_rule=dict(snapshot.violations_by_rule),
+        lifting_failures={lifting.Criterion(c): n for c, n in snapshot.lifting_failures.items()},
     )
 
 
@@ -209,13 +217,15 @@ def count_census_progress(*, on: date, villages: Iterable[Village]) -> list[Vill
     """Progress of the census preparation of ``villages`` on ``on``, counted
     from the registry and the checks (what the snapshots keep).
 
-    Three queries (the households and their checks by village, the
-    households breaking each SQL rule, the ID numbers of rule R05): never
-    more with more households.
+    Four queries (the households and their checks by village, the
+    households breaking each SQL rule, the ID numbers of rule R05, the
+    registered households failing each criterion of the lifting check):
+    never more with more households.
     """
     villages = list(villages)
     households = Household.objects.filter(village__in=[v.pk for v in villages])
     counts = _progress_counts(households, on)
+    failures = failure_counts_by_village(households.filter(registered_q(on)), on=on)
     # R05 is judged in Python over the ID numbers.
     invalid = quality.invalid_id_members(households, on=on)
     for village_id, household_id in {(i.village_id, i.household_id) for i in invalid}:
@@ -239,6 +249,7 @@ def count_census_progress(*, on: date, villages: Iterable[Village]) -> list[Vill
                 open_violations=sum(row["by_rule"].values()),
                 households_with_violations=len(row["violating_ids"]),
                 violations_by_rule=row["by_rule"],
+                lifting_failures=failures.get(village.pk, {}),
             )
         )
     return result

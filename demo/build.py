@@ -31,6 +31,7 @@ from census.models import CensusStaff, GroupMember, WorkingGroup
 from demo.base import DEMO_FIXTURE, load_fixture
 from demo.census import CensusBuilder
 from demo.measures import MeasuresBuilder
+from demo.monitoring import MonitoringBuilder
 from demo.rectification import RectificationBuilder
 from demo.registry import RegistryBuilder
 from demo.users import DEMO_USERS, ensure_demo_users
@@ -53,6 +54,13 @@ from measures.models import (
     ResponsiblePerson,
     VillageProject,
 )
+from monitoring.models import (
+    CaseStep,
+    DepartmentWarning,
+    MonitoringCase,
+    MonitoringLine,
+    RigidExpenditure,
+)
 from rectification.models import Evidence, InspectionRound, Problem
 from summaries.build import rebuild as rebuild_summaries
 
@@ -67,7 +75,7 @@ __all__ = [
     "remove_demo_town",
 ]
 
-DOMAIN_APPS = ("households", "measures", "rectification", "census")
+DOMAIN_APPS = ("households", "measures", "rectification", "census", "monitoring")
 
 
 def demo_loaded() -> bool:
@@ -75,7 +83,7 @@ def demo_loaded() -> bool:
 
 
 def remove_demo_town() -> None:
-    """Delete every row of the registry, measures, rectification and census.
+    """Delete every row of the registry, measures, rectification, census and monitoring.
 
     The demo owns the whole database it is loaded into; the management
     command refuses this outside DEBUG.
@@ -85,6 +93,12 @@ def remove_demo_town() -> None:
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
         for evidence in Evidence.objects.all():
             evidence.file.delete(save=False)
+        for step in CaseStep.objects.exclude(evidence=""):
+            step.evidence.delete(save=False)
+        # Monitoring first: a case protects its household (its steps and risks
+        # go with it); warnings name members.
+        for model in (MonitoringCase, DepartmentWarning, RigidExpenditure, MonitoringLine):
+            model.objects.all().delete()
         for model in (
             Problem,
             InspectionRound,
@@ -120,7 +134,9 @@ def remove_demo_town() -> None:
                 history.all().delete()
 
 
-class DemoBuilder(RegistryBuilder, MeasuresBuilder, RectificationBuilder, CensusBuilder):
+class DemoBuilder(
+    RegistryBuilder, MeasuresBuilder, RectificationBuilder, CensusBuilder, MonitoringBuilder
+):
     """The whole town: every part, called in the one order of draws and inserts."""
 
     def build(self):
@@ -139,6 +155,8 @@ class DemoBuilder(RegistryBuilder, MeasuresBuilder, RectificationBuilder, Census
         self.write_village_projects()
         self.write_rectification()
         self.write_census()
+        # After 2020, on its own generator: the town above is drawn as before.
+        self.write_monitoring()
 
 
 def build_demo_town(*, path: Path = DEMO_FIXTURE) -> None:

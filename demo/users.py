@@ -33,8 +33,12 @@ DEMO_USERS = {
 ADMIN_SITE_ROLES = roles.STAFF_ROLES
 
 
-def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
+def ensure_demo_users(*, password: str | None) -> list[tuple[str, str]]:
     """Create one login per role (idempotent); returns (username, role) pairs.
+
+    ``password=None`` creates the accounts without a usable password (the
+    demo's build does, for the people who took its monitoring steps); a later
+    call with a password gives it to such accounts, never changing one set.
 
     The town administrator works in the admin site too (staff), scoped and
     permissioned like everyone else: no demo login is a superuser (separation
@@ -58,6 +62,10 @@ def ensure_demo_users(*, password: str) -> list[tuple[str, str]]:
                 first_name=full_name,
                 is_staff=role in ADMIN_SITE_ROLES,
             )
+        elif password is not None and not user.has_usable_password():
+            # Created by the demo's build (the actors of its monitoring steps).
+            user.set_password(password)
+            user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
         profile, _ = UserProfile.objects.get_or_create(user=user)
         profile.villages.set(Village.objects.filter(name__in=village_names))

@@ -226,8 +226,14 @@ class IdRegion:
 _PERIOD = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
 
 
-@lru_cache(maxsize=8192)
 def id_region(code: str) -> IdRegion | None:
+    """The division of ``code`` (an ID number or its first six digits): see
+    :func:`_region_of`, cached by the six digits (not by the whole number)."""
+    return _region_of(code[:6])
+
+
+@lru_cache(maxsize=8192)
+def _region_of(code: str) -> IdRegion | None:
     """The division of ``code`` (an ID number or its first six digits), or
     ``None`` if the code was never a county-level code.
 

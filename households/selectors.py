@@ -108,11 +108,39 @@ def population_for_years(*, years, village_ids=None) -> dict[int, dict[int, Vill
     rows = VillagePopulation.objects.filter(year__lte=years[-1]).order_by("village_id", "-year")
     if village_ids is not None:
         rows = rows.filter(village_id__in=village_ids)
-    for row in rows:
+    # Plain rows first: only the rows chosen become model instances (a county
+    # has thousands of villages, each with a row per year).
+    made: dict[int, VillagePopulation] = {}
+    for values in rows.values():
         for year in years:
-            if row.year <= year:
-                latest[year].setdefault(row.village_id, row)
+            if values["year"] <= year and values["village_id"] not in latest[year]:
+                row = made.get(values["id"])
+                if row is None:
+                    row = made[values["id"]] = VillagePopulation(**values)
+                latest[year][values["village_id"]] = row
     return latest
+
+
+def registered_persons_for_years(*, years, village_ids=None) -> dict[int, int | None]:
+    """The registered rural population (户籍人口) of the villages summed, for each
+    of ``years`` (each village's latest row ≤ the year, as :func:`population_for_years`);
+    ``None`` for a year no village has a row for. One query, no model instances."""
+    years = sorted(set(years))
+    totals: dict[int, int | None] = dict.fromkeys(years)
+    if not years:
+        return totals
+    rows = VillagePopulation.objects.filter(year__lte=years[-1]).order_by("village_id", "-year")
+    if village_ids is not None:
+        rows = rows.filter(village_id__in=village_ids)
+    seen: dict[int, set[int]] = {year: set() for year in years}
+    for village_id, row_year, persons in rows.values_list(
+        "village_id", "year", "registered_persons"
+    ):
+        for year in years:
+            if row_year <= year and village_id not in seen[year]:
+                seen[year].add(village_id)
+                totals[year] = (totals[year] or 0) + persons
+    return totals
 
 
 @dataclass(frozen=True)

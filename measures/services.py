@@ -24,6 +24,7 @@ from audit.services import audit_record
 from households.concurrency import ConcurrentEditError, claim_version  # noqa: F401 (re-exported)
 from households.models import Household, Member
 from households.selectors import household_size_on
+from households.signals import send_villages_changed
 from measures import rules
 from measures.choices import ApplicationStatus, Kind, Target
 from measures.models import Assignment, MeasureApplication, Programme, ResponsiblePerson
@@ -141,6 +142,11 @@ def programme_update(
                 batch_size=BATCH_SIZE,
                 default_user=user,
                 default_change_reason=str(_("项目补助标准调整")),
+            )
+            send_villages_changed(
+                Household.objects.filter(pk__in={a.household_id for a in changed})
+                .values_list("village_id", flat=True)
+                .distinct()
             )
             audit_record(
                 action=AuditAction.UPDATE,
@@ -277,6 +283,11 @@ def programme_apply(
                 batch_size=BATCH_SIZE,
                 default_user=user,
                 default_change_reason=str(_("批量应用项目")),
+            )
+            send_villages_changed(
+                Household.objects.filter(pk__in={a.household_id for a in applications})
+                .values_list("village_id", flat=True)
+                .distinct()
             )
             # One audit entry for the whole apply (the bulk insert writes no
             # entry per row); the rows' history names the user.

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -49,13 +48,9 @@ from monitoring import rules, workdays
 from monitoring.choices import (
     CLOSED_STATES,
     IDENTIFICATION_STATES,
-    MONITORED_STATES,
     CaseState,
-    Category,
-    RiskType,
 )
 from monitoring.models import (
-    CaseRisk,
     CaseStep,
     MonitoringCase,
     MonitoringLine,
@@ -320,66 +315,3 @@ def warning_counts_by_village(warnings) -> tuple[dict[int, dict[str, int]], int]
         if monitored:
             counts["monitored"] += n
     return by_village, not_found
-
-
-# --------------------------------------------------------------------------
-# Dashboard
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class VillageFigures:
-    """A village's (or the total's) monitoring figures on a date."""
-
-    name: str
-    identifying: int = 0  # taken in, not yet entered into the national system
-    overdue: int = 0  # of those, past their stage's deadline
-    monitored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Category.values, 0))
-    eliminated: int = 0
-    rejected: int = 0
-
-    @property
-    def monitored_total(self) -> int:
-        return sum(self.monitored.values())
-
-    def add(self, category: str, state: str, overdue: bool, n: int) -> None:
-        if state in IDENTIFICATION_STATES:
-            self.identifying += n
-            self.overdue += n if overdue else 0
-        elif state in MONITORED_STATES:
-            self.monitored[category] += n
-        elif state == CaseState.ELIMINATED:
-            self.eliminated += n
-        elif state == CaseState.REJECTED:
-            self.rejected += n
-
-
-def dashboard(*, cases, villages, on: date) -> tuple[list[VillageFigures], VillageFigures, list]:
-    """Per village (in ``villages``' order) and in total, the cases as they stood
-    on ``on``; and the risk types of the monitored households (three queries)."""
-    cases = as_of(cases, on=on)
-    rows = (
-        cases.order_by()
-        .values_list("household__village", "category", "state_on", "overdue")
-        .annotate(n=Count("pk"))
-    )
-    by_village = {v.pk: VillageFigures(name=v.name) for v in villages}
-    total = VillageFigures(name=str(_("合计")))
-    for village, category, state, overdue, n in rows:
-        figures = by_village.get(village)
-        if figures is None:
-            continue  # a case of a village the page does not show
-        figures.add(category, state, overdue, n)
-        total.add(category, state, overdue, n)
-    monitored = cases.filter(state_on__in=MONITORED_STATES).filter(
-        household__village__in=list(by_village)
-    )
-    risks = (
-        CaseRisk.objects.filter(case__in=monitored.values("pk"))
-        .order_by()
-        .values_list("risk")
-        .annotate(n=Count("pk"))
-    )
-    counts = dict(risks)
-    risk_rows = [(str(label), counts.get(value, 0)) for value, label in RiskType.choices]
-    return list(by_village.values()), total, risk_rows

@@ -6,6 +6,7 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
+    path("roster.xlsx", views.roster_export, name="roster_export"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("intake/", views.intake_queue, name="intake_queue"),
     path("intake/add/", views.case_add, name="case_add"),

@@ -10,28 +10,37 @@ not: 403); each step needs the permission ``monitoring.services`` names.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from households.forms import save_or_report
+from households.ledger import export_views
 from households.models import VILLAGE_ORDER
-from households.params import as_of_from
+from households.params import as_of_from, year_from
 from households.scope import sees_whole_registry, villages_visible_to
+from monitoring import dashboard as monitoring_dashboard
 from monitoring import selectors, services, warnings
-from monitoring.choices import IDENTIFICATION_STATES, CaseState, Category, StepKind
+from monitoring.choices import IDENTIFICATION_STATES, CaseState, StepKind
+from monitoring.export import monitoring_roster
 from monitoring.forms import IntakeForm, StepForm, WarningUploadForm, WorklistFilterForm
 from monitoring.models import CaseStep, MonitoringCase
 from rectification.filetypes import CONTENT_TYPES_BY_EXTENSION, extension_of
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 VIEW = "monitoring.view_monitoringcase"
@@ -84,7 +93,14 @@ def _list_page(request, *, template, identification_only):
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_clock(page.object_list, on=on)
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
-    return render(request, template, {"on": on, "form": form, "page": page, "query": query})
+    context = {"on": on, "form": form, "page": page, "query": query}
+    context["can_export"] = request.user.has_perm(export_views.EXPORT_PERMISSION)
+    # The roster of the date, of the village chosen if one is.
+    village = form.cleaned_data.get("village") if form.is_valid() else None
+    context["roster_query"] = urlencode(
+        {"on": on.isoformat(), **({"village": village.pk} if village else {})}
+    )
+    return render(request, template, context)
 
 
 def worklist(request):
@@ -97,21 +113,93 @@ def intake_queue(request):
     return _list_page(request, template="monitoring/intake_queue.html", identification_only=True)
 
 
+#: The levels of the dashboard: one village, a town's villages as rows, a county's towns.
+VILLAGE, TOWN, COUNTY = "village", "town", "county"
+
+
+def _wanted(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    if value and not (value.isascii() and value.isdigit()):
+        raise Http404(_("没有这个村") if name == "village" else _("没有这个镇"))
+    return int(value) if value else None
+
+
+def dashboard_scope(request) -> tuple[str, list, list]:
+    """The level and the villages of the dashboard, and every village the user
+    sees (``households.scope``; one query), narrowed by ``?village=`` or
+    ``?town=`` (404 for one they do not see); with several towns, the county's
+    level."""
+    wanted_village, wanted_town = _wanted(request, "village"), _wanted(request, "town")
+    visible = list(
+        villages_visible_to(request.user).select_related("town__county").order_by(*VILLAGE_ORDER)
+    )
+    if wanted_village is not None:
+        villages = [v for v in visible if v.pk == wanted_village]
+        if not villages:
+            raise Http404(_("没有这个村,或不在您的管辖范围内"))
+        return VILLAGE, villages, visible
+    if wanted_town is not None:
+        villages = [v for v in visible if v.town_id == wanted_town]
+        if not villages:
+            raise Http404(_("没有这个镇,或不在您的管辖范围内"))
+        return TOWN, villages, visible
+    if len({v.town_id for v in visible}) > 1:
+        return COUNTY, visible, visible
+    if len(visible) == 1 and not sees_whole_registry(request.user):
+        return VILLAGE, visible, visible
+    return TOWN, visible, visible
+
+
 def dashboard(request):
-    """Monitoring objects per village on the date: being identified (overdue), monitored
-    by category, eliminated, not taken; the risk types of the monitored."""
+    """Monitoring objects by category and state, the overdue, identified and
+    eliminated per month of the year, risk types and the incidence of monitored
+    persons: a village's, a town's (its villages as rows) or a county's (its
+    towns as rows, each opening the town's villages: ``?town=``)."""
+    cases = visible_cases(request)
     on = as_of_from(request)
-    villages = list(villages_visible_to(request.user).order_by(*VILLAGE_ORDER))
-    rows, total, risks = selectors.dashboard(cases=visible_cases(request), villages=villages, on=on)
+    year = year_from(request, on.year)
+    level, villages, visible = dashboard_scope(request)
+    if not villages:
+        # No village to count (a profile without villages): the page says so.
+        return render(request, "monitoring/dashboard.html", {"on": on, "year": year, "d": None})
+    data = monitoring_dashboard.summary(
+        cases=cases, villages=villages, on=on, year=year, by_town=level == COUNTY
+    )
+    towns = list(dict.fromkeys((v.town_id, v.town.name) for v in visible))
+    town = villages[0].town
+    if level == COUNTY:
+        counties = {v.town.county_id: v.town.county.name for v in villages}
+        name = "、".join(counties.values())
+    elif level == TOWN:
+        name = (
+            town.name if sees_whole_registry(request.user) else "、".join(v.name for v in villages)
+        )
+    else:
+        name = f"{town.name}{villages[0].name}"
     return render(
         request,
         "monitoring/dashboard.html",
         {
             "on": on,
-            "rows": rows,
-            "total": total,
-            "risks": risks,
-            "categories": [str(label) for _value, label in Category.choices],
+            "year": year,
+            "level": level,
+            "scope_name": name,
+            "d": data,
+            # The old context names, which the tests of the village rows read.
+            "rows": data.rows,
+            "total": data.total,
+            "risks": data.risks,
+            "town_choices": towns if len(towns) > 1 else [],
+            "village_choices": []
+            if level == COUNTY
+            else [(v.pk, v.name) for v in visible if v.town_id == town.pk],
+            "selected_town": town.pk if level != COUNTY else None,
+            "selected_village": villages[0].pk if level == VILLAGE else None,
+            # The worklist's filter showing the same cases as the page (None: it has
+            # no filter for a town of several).
+            "worklist_query": f"village={villages[0].pk}&"
+            if level == VILLAGE
+            else ("" if len(towns) == 1 else None),
         },
     )
 
@@ -282,4 +370,62 @@ def step_evidence(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@never_cache
+def roster_export(request):
+    """The monitoring objects' roster (花名册) of the user's villages, or of ``?village=``,
+    on the date, as .xlsx: the layout a town sends to the county.
+
+    Like the registry's exports: it needs ``households.export_households`` too
+    (403 otherwise; leaders have it, read-only), a village outside the scope is
+    not found (404), ID numbers are masked unless ``?ids=full`` and the user may
+    reveal them (403 otherwise), and every export is logged and audited.
+    """
+    cases = visible_cases(request)
+    user = request.user
+    if not user.has_perm(export_views.EXPORT_PERMISSION):
+        raise PermissionDenied(export_views.ERROR_NO_EXPORT)
+    place = None
+    value = request.GET.get("village", "")
+    if value:
+        place = villages_visible_to(user).filter(pk=int(value)).first() if value.isdigit() else None
+        if place is None:
+            raise Http404(export_views.ERROR_NO_VILLAGE)
+        cases = cases.filter(household__village=place)
+    reveal = request.GET.get("ids") == "full"
+    if reveal and not user.has_perm(export_views.REVEAL_PERMISSION):
+        raise PermissionDenied(export_views.ERROR_NO_REVEAL)
+    on = as_of_from(request)
+    roster = monitoring_roster(cases=cases, on=on, reveal_id_numbers=reveal)
+    logger.info(
+        "monitoring roster export user=%s village=%s on=%s full_ids=%s households=%s",
+        user.pk,
+        place.pk if place else "all",
+        on.isoformat(),
+        reveal,
+        roster.households,
+    )
+    name = place.name if place else _("全部")
+    title = _("防返贫监测对象花名册")
+    audit_record(
+        action=AuditAction.EXPORT,
+        user=user,
+        object_type=MonitoringCase._meta.label_lower,
+        object_label=f"{name}{title}",
+        detail={
+            "view": "monitoring:roster_export",
+            "village": place.pk if place else None,
+            "on": on,
+            "full_ids": reveal,
+            "households": roster.households,
+        },
+        count=roster.households,
+    )
+    response = HttpResponse(roster.content, content_type=export_views.XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{name}{title}_{on:%Y%m%d}.xlsx"
+    )
     return response

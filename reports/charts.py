@@ -205,12 +205,27 @@ def dashboard_charts(d) -> dict:
     """The dashboard's four charts (three for a village's version), as SVG."""
     from households.choices import PovertyStatus
 
+    def households(row, status) -> int:
+        tally = row.by_status.get(status.value)
+        return tally.households if tally else 0
+
     statuses = [PovertyStatus.NOT_LIFTED, PovertyStatus.RETURNED, PovertyStatus.LIFTED]
     statuses.append(PovertyStatus.STABLE)
     series = [Series(str(s.label), STATUS_CSS[s.value]) for s in statuses]
     date_label = f"{d.on.year}年{d.on.month}月{d.on.day}日"
     rows, title = d.rows, _("各村建档立卡户贫困状态(截至%(date)s)") % {"date": date_label}
-    if len(rows) > MAX_VILLAGE_BARS:
+
+    def name(row):
+        return row.village.name
+
+    if d.towns:
+        # A county's version: a bar per town (its villages are a town's drill-down).
+        rows, title = d.towns, _("各镇建档立卡户贫困状态(截至%(date)s)") % {"date": date_label}
+
+        def name(row):
+            return row.town.name
+
+    elif len(rows) > MAX_VILLAGE_BARS:
         # A bar per village stops being readable: the villages with the most
         # poor persons (then the most households); the table has them all.
         rows = sorted(rows, key=lambda r: (-r.poor.persons, -r.registered.households))
@@ -221,21 +236,21 @@ def dashboard_charts(d) -> dict:
         }
     by_village = Chart(
         title=title,
-        desc=_("每村一条横条,按贫困状态分段,数字为户数:")
+        desc=(
+            _("每镇一条横条,按贫困状态分段,数字为户数:")
+            if d.towns
+            else _("每村一条横条,按贫困状态分段,数字为户数:")
+        )
         + ";".join(
-            f"{r.village.name}{r.registered.households}户"
-            + "".join(
-                f",{s.label}{r.by_status[s.value].households}户"
-                for s in statuses
-                if r.by_status[s.value].households
-            )
+            f"{name(r)}{r.registered.households}户"
+            + "".join(f",{s.label}{households(r, s)}户" for s in statuses if households(r, s))
             for r in rows
         ),
         series=series,
         groups=[
             BarGroup(
-                r.village.name,
-                [r.by_status[s.value].households for s in statuses],
+                name(r),
+                [households(r, s) for s in statuses],
                 note=f"{r.registered.households}户",
             )
             for r in rows

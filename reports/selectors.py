@@ -30,7 +30,6 @@ from django.db.models import (
 from assessment import rules as lifting
 from assessment.queries import (
     failed_criteria,
-    failure_counts_by_village,
     with_failures,
     with_income,
 )
@@ -56,6 +55,7 @@ from households.models import (
     VillagerGroup,
 )
 from measures.selectors import sum_coverage
+from summaries import read as measure_summaries
 from summaries.read import registry_figures, status_totals_at_year_ends
 
 Tally = registry.Tally
@@ -229,22 +229,23 @@ def _by_status(tallies: dict[tuple[int, str], Tally]) -> dict[str, Tally]:
     return dict(totals)
 
 
-def history(*, on: date, village_ids=None, on_by_status=None) -> list[YearRow]:
+def history(*, on: date, village_ids=None, on_by_status=None, checked=False) -> list[YearRow]:
     """The registry at every year end since 2014 and on ``on``, from the
     summaries (``summaries.read``): the year ends' status totals in one query,
     ``on``'s too unless ``on_by_status`` (``{status: Tally}`` of the scope on
     ``on``) is given, and the populations in one."""
     dates = history_dates(on)
-    ends = status_totals_at_year_ends(years=[d.year for d in dates[:-1]], village_ids=village_ids)
+    ends = status_totals_at_year_ends(
+        years=[d.year for d in dates[:-1]], village_ids=village_ids, checked=checked
+    )
     if on_by_status is None:
         on_by_status = _by_status(registry_figures(on=on, village_ids=village_ids).status_tallies())
-    populations = registry.population_for_years(
+    populations = registry.registered_persons_for_years(
         years=[d.year for d in dates], village_ids=village_ids
     )
     rows = []
     for d in dates:
-        pop = populations[d.year]
-        population = sum(p.registered_persons for p in pop.values()) if pop else None
+        population = populations[d.year]
         by_status = on_by_status if d == on else ends[d.year]
         rows.append(YearRow(year=d.year, on=d, by_status=by_status, population=population))
     return rows
@@ -367,8 +368,9 @@ def village_figures(*, on: date, scope: Scope, tallies=None) -> VillagesFigures:
         tallies = registry_figures(on=on, village_ids=ids).status_tallies()
     population = registry.population_for_year(year=on.year, village_ids=ids)
     rows = []
+    statuses = PovertyStatus.values
     for village in scope.villages:
-        by_status = {s: tallies.get((village.pk, s), Tally()) for s in PovertyStatus.values}
+        by_status = {s: tallies.get((village.pk, s), Tally()) for s in statuses}
         pop = population.get(village.pk)
         rows.append(
             VillageFigures(
@@ -415,10 +417,16 @@ class Overview:
 
 def overview(*, on: date, scope: Scope) -> Overview:
     """The villages' figures (:func:`village_figures`) and the failing criteria of
-    their registered households on ``on``, in three queries."""
+    their registered households on ``on``, from the summaries."""
+    from census.selectors import census_progress
+
     figures = village_figures(on=on, scope=scope)
-    households = _in_scope(Household.objects.registered_on(on), scope)
-    failures = failure_counts_by_village(households, on=on)
+    # The failing criteria are kept with the villages' census progress
+    # snapshots of the date (``census.snapshots``), counted when written.
+    failures = {
+        row.village.pk: row.lifting_failures
+        for row in census_progress(on=on, villages=scope.villages)
+    }
     rows = [
         OverviewRow(
             **row.figures(),
@@ -551,7 +559,6 @@ class Dashboard:
 def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     """Everything the dashboard shows for ``scope`` as of ``on`` (measures of ``year``)."""
     from census.selectors import census_progress, census_progress_total
-    from measures.selectors import category_totals, village_coverage
     from rectification.selectors import problem_counts, village_problem_counts
 
     ids = scope.village_ids
@@ -562,7 +569,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     figures = village_figures(on=on, scope=scope, tallies=registry_on.status_tallies())
     thresholds = exit_thresholds(year=on.year, scope=scope)
     dibao = registry_on.dibao_by_village()
-    coverage = village_coverage(year=year, village_ids=ids)
+    coverage = measure_summaries.measure_coverage(year=year, village_ids=ids, checked=True)
     problems = village_problem_counts(on=on)
     census = {row.village.pk: row for row in census_progress(on=on, villages=scope.villages)}
 
@@ -599,10 +606,12 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         tekun_persons=registry_on.tekun_persons(),
         students=registry_on.students_by_level(),
         causes=registry_on.causes(),
-        history=history(on=on, village_ids=ids, on_by_status=figures.counted),
+        history=history(on=on, village_ids=ids, on_by_status=figures.counted, checked=True),
         # Totals per category exist for the whole town; a village's version
         # shows its own coverage (households, persons, funds, completed).
-        measures=category_totals(year=year, village_ids=ids) if scope.whole_town else [],
+        measures=measure_summaries.category_totals(year=year, village_ids=ids, checked=True)
+        if scope.whole_town
+        else [],
         measures_total=sum_coverage([row.measures for row in rows if row.measures]),
         problems=problem_counts(on=on, problems=problems_in_scope(scope)),
         census_total=census_progress_total(census_rows) if census_rows else None,
@@ -822,16 +831,12 @@ class ReportFacts:
     round_villages: dict[int, int]  # round id → villages concerned
     problems: object  # rectification.selectors.ProblemCounts
     census: CensusSummary
+    #: monitoring.dashboard.Summary of the scope's villages (None: not counted).
+    monitoring: object | None = None
 
 
 def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
     """Every figure the work report states, for ``scope`` as of ``on``."""
-    from measures.selectors import (
-        category_totals,
-        programme_totals,
-        renovations_by_kind,
-        village_coverage,
-    )
     from rectification.models import InspectionRound
     from rectification.selectors import problem_counts, rounds_summary
 
@@ -878,14 +883,31 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         dibao=registry_on.dibao(),
         tekun_persons=registry_on.tekun_persons(),
         students=registry_on.students_by_level(),
-        category_totals=category_totals(year=year) if whole else [],
-        programmes=programme_totals(year=year) if whole else [],
-        renovations=renovations_by_kind(year=year) if whole else {},
-        coverage=sum_coverage(list(village_coverage(year=year, village_ids=ids).values())),
+        # The scope's own applications (a town's, in a system of several).
+        category_totals=measure_summaries.category_totals(year=year, village_ids=ids)
+        if whole
+        else [],
+        programmes=measure_summaries.programme_totals(year=year, village_ids=ids) if whole else [],
+        renovations=measure_summaries.renovations_by_kind(year=year, village_ids=ids)
+        if whole
+        else {},
+        coverage=sum_coverage(
+            list(measure_summaries.measure_coverage(year=year, village_ids=ids).values())
+        ),
         projects=project_facts(year=year, scope=scope),
         not_lifted=not_lifted_households(on=on, year=year, scope=scope),
         rounds=rounds,
         round_villages=round_villages,
         problems=problem_counts(on=on, problems=problems),
         census=census_summary(on=on, scope=scope),
+        monitoring=monitoring_summary(on=on, year=year, scope=scope),
     )
+
+
+def monitoring_summary(*, on: date, year: int, scope: Scope):
+    """The monitoring figures of the scope's villages: the monitoring dashboard's
+    (``monitoring.dashboard.summary``; five queries)."""
+    from monitoring.dashboard import summary
+    from monitoring.models import MonitoringCase
+
+    return summary(cases=MonitoringCase.objects.all(), villages=scope.villages, on=on, year=year)

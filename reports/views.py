@@ -144,6 +144,8 @@ def dashboard(request):
             "d": data,
             "computed": computed,
             "charts": charts.dashboard_charts(data),
+            # The status chart's data table: a county's towns, else the villages.
+            "chart_rows": data.towns or data.rows,
             "query": _query(on, year, scope, request),
             **_scope_choices(request, scope),
             "selected_village": scope.single,

@@ -34,6 +34,8 @@ from households.choices import (
 )
 from households.rules import incidence_below_exit_threshold
 from measures.models import ApplicationStatus, Category, Kind
+from monitoring.choices import IDENTIFICATION_STATES, MONITORED_STATES, CaseState
+from monitoring.choices import Category as MonitoringCategory
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -131,6 +133,8 @@ def write_report(facts) -> WorkReport:
         (_("问题整改情况"), rectification_section(facts)),
         (_("迎接国家普查准备工作"), census_section(facts)),
     ]
+    if facts.monitoring is not None:
+        sections.append((_("防止返贫动态监测和帮扶"), monitoring_section(facts)))
     blocks = []
     for i, (heading, body) in enumerate(sections):
         blocks.append(Block("h2", f"{CHINESE_NUMERALS[i]}、{heading}"))
@@ -863,3 +867,110 @@ def census_section(facts) -> list[Block]:
 
 
 __all__ = ["ApplicationStatus", "Block", "WorkReport", "wan", "write_report", "yuan"]
+
+
+# --------------------------------------------------------------------------
+# 防止返贫动态监测和帮扶
+# --------------------------------------------------------------------------
+
+
+def _place(scope) -> str:
+    town = scope.town
+    if town is not None and scope.whole_town:
+        return _("全镇")
+    return scope.name
+
+
+def monitoring_section(facts) -> list[Block]:
+    """The monitoring objects of the scope on the date (``facts.monitoring``, the
+    monitoring dashboard's figures): by category, identified and eliminated in
+    the year, being identified and overdue, risk types."""
+    m = facts.monitoring
+    total = m.total
+    place = _place(facts.scope)
+    when = date_text(facts.on)
+    if not any(sum(counts.values()) for counts in total.by_state.values()):
+        text = _("截至%(date)s,%(place)s尚无防返贫监测记录。") % {"date": when, "place": place}
+        return [Block("p", text)]
+    categories = joined(
+        [
+            _("%(category)s%(households)s户") % {"category": label, "households": n}
+            for label, n in m.category_totals
+        ]
+    )
+    text = _("截至%(date)s,%(place)s共有防返贫监测对象%(monitored)s,其中%(categories)s") % {
+        "date": when,
+        "place": place,
+        "monitored": households_persons(total.monitored_total, total.monitored_persons),
+        "categories": categories,
+    }
+    if total.population:
+        text += _(
+            ";监测对象发生率%(incidence)s(监测对象%(persons)s人÷%(year)s年农村户籍人口%(population)s人)"
+        ) % {
+            "incidence": total.incidence_display,
+            "persons": total.monitored_persons,
+            "year": facts.on.year,
+            "population": total.population,
+        }
+    blocks = [Block("p", text + _("。"))]
+
+    flow = _("%(year)s年新识别监测对象%(identified)s户,风险消除%(eliminated)s户") % {
+        "year": m.year,
+        "identified": m.identified_in_year,
+        "eliminated": m.eliminated_in_year,
+    }
+    flow += _(";累计已消除风险%(eliminated)s户,未纳入监测%(rejected)s户") % {
+        "eliminated": total.eliminated,
+        "rejected": total.rejected,
+    }
+    flow += _(";尚未办结%(open)s户(监测帮扶中%(monitored)s户,正在识别%(identifying)s户") % {
+        "open": total.open_total,
+        "monitored": total.monitored_total,
+        "identifying": total.identifying,
+    }
+    if total.overdue:
+        flow += _(",其中超过办理期限%(overdue)s户)。") % {"overdue": total.overdue}
+    elif total.identifying:
+        flow += _(",均在办理期限内)。")
+    else:
+        flow += _(")。")
+    blocks.append(Block("p", flow))
+
+    risks = [(label, n) for label, n in m.risks if n]
+    if risks:
+        items = joined(
+            [_("%(risk)s%(households)s户") % {"risk": label, "households": n} for label, n in risks]
+        )
+        blocks.append(
+            Block(
+                "p",
+                _("监测对象的风险类型(一户可有多种):%(risks)s。") % {"risks": items},
+            )
+        )
+
+    header = (_("类别"), _("监测对象"), _("正在识别"), _("已消除风险"), _("未纳入监测"))
+    rows = [header]
+    for value, label in MonitoringCategory.choices:
+        by_state = {state: counts[value] for state, counts in total.by_state.items()}
+        rows.append(
+            (
+                str(label),
+                str(sum(by_state[s] for s in MONITORED_STATES)),
+                str(sum(by_state[s] for s in IDENTIFICATION_STATES)),
+                str(by_state[CaseState.ELIMINATED]),
+                str(by_state[CaseState.REJECTED]),
+            )
+        )
+    rows.append(
+        (
+            _("合计"),
+            str(total.monitored_total),
+            str(total.identifying),
+            str(total.eliminated),
+            str(total.rejected),
+        )
+    )
+    caption = _("防返贫监测对象分类情况(户,截至%(date)s)") % {"date": when}
+    blocks.append(Block("table", caption, tuple(rows)))
+    return blocks

@@ -115,3 +115,35 @@ class StaleVillage(models.Model):
 
     def __str__(self):
         return f"{self.village_id} @ {self.marked_at:%Y-%m-%d %H:%M}"
+
+
+class MeasureTotals(models.Model):
+    """A village's live measure applications of one year, by ``key``: over
+    all programmes (``""``), per category (``c:<category>``), per programme
+    (``p:<id>``), per kind of 危房改造 (``r:<kind>``). The definitions of
+    ``measures.selectors``' ``village_coverage``, ``category_totals``,
+    ``programme_totals`` and ``renovations_by_kind``."""
+
+    village = models.ForeignKey(Village, models.CASCADE, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField("年度")
+    key = models.CharField("汇总项", max_length=40, blank=True)
+    households = models.IntegerField("户数", default=0)
+    persons = models.IntegerField("人数", default=0)
+    applications = models.IntegerField("申请数", default=0)
+    completed = models.IntegerField("已完成数", default=0)
+    in_progress = models.IntegerField("实施中数", default=0)
+    planned = models.IntegerField("计划数", default=0)
+    funds = models.DecimalField("金额(元)", max_digits=16, decimal_places=2, default=0)
+    added_income = models.DecimalField("增收(元)", max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "帮扶措施汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "year", "key"], name="summaries_measures_village_year"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "village"], name="summaries_measures_year")]
+
+    def __str__(self):
+        return f"{self.village_id} {self.year} {self.key or '合计'}"

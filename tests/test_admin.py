@@ -272,6 +272,10 @@ def test_changelist_add_and_change_pages_open(admin_client, data, label):
         assert response.status_code == expected, url
 
 
+#: Counted from the other tables, never edited: rebuilt by ``manage.py rebuild_summaries``.
+NOT_IN_ADMIN = {"census.VillageProgressSnapshot"}
+
+
 def test_every_project_model_is_registered():
     from django.apps import apps
 
@@ -279,7 +283,9 @@ def test_every_project_model_is_registered():
         model._meta.label
         for app in PROJECT_APPS
         for model in apps.get_app_config(app).get_models()
-        if not model.__name__.startswith("Historical") and model not in admin.site._registry
+        if not model.__name__.startswith("Historical")
+        and model not in admin.site._registry
+        and model._meta.label not in NOT_IN_ADMIN
     ]
     assert missing == []
 

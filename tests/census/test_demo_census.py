@@ -69,10 +69,10 @@ def test_the_head_who_died_in_january_is_flagged():
 
 def test_progress_on_the_report_date():
     # Counted on first reading (the villages, their snapshots of the date: none;
-    # the three queries of the count; the snapshots kept), then read from them.
+    # the four queries of the count; the snapshots kept), then read from them.
     with CaptureQueriesContext(connection) as queries:
         rows = selectors.census_progress(on=AS_OF)
-    assert len(queries) == 6
+    assert len(queries) == 7
     with CaptureQueriesContext(connection) as queries:
         assert selectors.census_progress(on=AS_OF) == rows
     assert len(queries) == 2

@@ -26,6 +26,8 @@ MATRIX: dict[str, list[int]] = {
     "monitoring:case_detail": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
     "monitoring:case_step": [LOGIN, 405, 405, 405, 405, 405, 405, 405],
     "monitoring:step_evidence": [LOGIN, 200, 200, 404, 200, 403, 403, 200],
+    # The roster of the user's scope: who may export registry data (leaders read-only).
+    "monitoring:roster_export": [LOGIN, 200, 200, 200, 200, 403, 403, 403],
 }
 # An empty POST: refused on the case's page with its messages (302) for who may work
 # cases; read-only roles 403.
@@ -76,6 +78,7 @@ def url_kwargs(name, town):
         "monitoring:case_add",
         "monitoring:dashboard",
         "monitoring:warnings_upload",
+        "monitoring:roster_export",
     ):
         return {}
     case = _case(town)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from households import selectors as live
 from households.choices import EducationLevel, PovertyCause, PovertyStatus, SchoolStatus
 from households.models import Household, HouseholdStatusPeriod, Member, Village
+from measures.choices import ApplicationStatus, Category
+from measures.models import MeasureApplication, Programme
 from reports.selectors import live_causes
 from summaries import read
 from summaries.build import rebuild, stale_villages
@@ -57,6 +60,26 @@ def assert_equal_on(on: date, village_ids=None) -> None:
     assert figures.causes() == live_causes(on=on, village_ids=village_ids), on
 
 
+def assert_measures_equal(year: int, village_ids=None) -> None:
+    from households.models import Household
+    from measures import selectors as measures
+
+    assert read.measure_coverage(year=year, village_ids=village_ids) == measures.village_coverage(
+        year=year, village_ids=village_ids
+    ), year
+    assert read.category_totals(year=year, village_ids=village_ids) == measures.category_totals(
+        year=year, village_ids=village_ids
+    ), year
+    households = None
+    if village_ids is not None:
+        households = Household.objects.filter(village_id__in=village_ids)
+    assert read.programme_totals(year=year, village_ids=village_ids) == measures.programme_totals(
+        year=year, households=households
+    ), year
+    if village_ids is None:
+        assert read.renovations_by_kind(year=year) == measures.renovations_by_kind(year=year)
+
+
 def assert_year_ends_equal(years, village_ids=None) -> None:
     summed = read.status_totals_at_year_ends(years=years, village_ids=village_ids)
     for year in years:
@@ -91,6 +114,25 @@ class TestDemoTown:
 
     def test_year_ends_equal_the_live_count(self):
         assert_year_ends_equal(range(2013, 2022))
+
+    @pytest.mark.parametrize("year", [2019, 2020, 2021])
+    def test_measures_equal_the_live_count(self, year):
+        assert_measures_equal(year)
+        villages = list(Village.objects.order_by("pk").values_list("pk", flat=True))
+        assert_measures_equal(year, villages[:1])
+        assert_measures_equal(year, villages[2:7])
+
+    @pytest.mark.parametrize("on", [date(2020, 5, 31), date(2019, 12, 31)])
+    def test_kept_census_progress_and_lifting_failures_equal_the_live_count(self, on):
+        from assessment.queries import failure_counts_by_village
+        from census.selectors import census_progress, count_census_progress
+
+        villages = list(Village.objects.order_by("pk"))
+        counted = count_census_progress(on=on, villages=villages)
+        assert census_progress(on=on, villages=villages) == counted  # kept on first reading
+        assert census_progress(on=on, villages=villages) == counted  # read from the snapshots
+        live = failure_counts_by_village(Household.objects.registered_on(on), on=on)
+        assert {r.village.pk: r.lifting_failures for r in counted if r.lifting_failures} == live
 
     def test_an_edit_is_read_at_once(self):
         household = Household.objects.registered_on(date(2020, 5, 31)).order_by("pk").first()
@@ -170,11 +212,79 @@ def add_household(rng: random.Random, village: Village) -> Household:
     return household
 
 
+def add_application(rng: random.Random, household: Household, programmes) -> None:
+    from measures.choices import ApplicationStatus
+    from measures.models import MeasureApplication
+
+    programme = rng.choice(programmes)
+    status = rng.choice(list(ApplicationStatus.values))
+    member = household.members.order_by("?").first() if rng.random() < 0.5 else None
+    taken = MeasureApplication.objects.filter(programme=programme)
+    if taken.filter(household=household).exists() or (
+        member is not None and taken.filter(member=member).exists()
+    ):
+        return
+    day = random_day(rng)
+    MeasureApplication.objects.create(
+        programme=programme,
+        household=household,
+        member=member,
+        status=status,
+        amount=Decimal(rng.randint(0, 500000)) / 100,
+        added_income=Decimal(rng.randint(0, 3000)),
+        renovation_kind=rng.choice(["", "repair", "new_build"]),
+        started_on=day,
+        completed_on=day if status == ApplicationStatus.COMPLETED else None,
+        cancelled_on=day if status == ApplicationStatus.CANCELLED else None,
+        cancel_reason="不再需要" if status == ApplicationStatus.CANCELLED else "",
+    )
+
+
+def make_programmes():
+    from measures.choices import Category, Kind, Target, Unit
+    from measures.models import Programme
+
+    made = []
+    for year in (2019, 2020):
+        for i, (category, kind) in enumerate(
+            [
+                (Category.MEDICAL, Kind.INSURANCE_SUBSIDY),
+                (Category.HOUSING, Kind.RENOVATION),
+                (Category.HOUSING, Kind.GENERAL),
+                (Category.INDUSTRY, Kind.GENERAL),
+            ]
+        ):
+            made.append(
+                Programme.objects.create(
+                    name=f"生成项目{year}-{i}",
+                    year=year,
+                    category=category,
+                    kind=kind,
+                    target=Target.HOUSEHOLD,
+                    unit=Unit.PER_HOUSEHOLD,
+                    standard_amount=Decimal("0"),
+                )
+            )
+    # A programme of 2020 nobody applied to: zeros, as live.
+    Programme.objects.create(
+        name="生成项目空",
+        year=2020,
+        category=Category.OTHER,
+        target=Target.HOUSEHOLD,
+        unit=Unit.PER_HOUSEHOLD,
+        standard_amount=Decimal("0"),
+    )
+    return made
+
+
 def random_edit(rng: random.Random, villages: list[Village]) -> str:
     """One edit a cadre, a ledger or a migration could make; returns what it did."""
     households = list(Household.objects.order_by("pk"))
     kind = rng.choice(
-        ["new", "delete", "move", "period", "end_period", "member", "leave", "flags", "cause"]
+        [
+            *("new", "delete", "move", "period", "end_period", "member", "leave", "flags"),
+            *("cause", "measure", "measure_status", "measure_delete", "programme"),
+        ]
     )
     household = rng.choice(households)
     if kind == "new":
@@ -215,6 +325,22 @@ def random_edit(rng: random.Random, villages: list[Village]) -> str:
     elif kind == "cause":
         household.main_cause = rng.choice(PovertyCause.values)
         household.save()
+    elif kind == "measure":
+        add_application(rng, household, list(Programme.objects.exclude(name="生成项目空")))
+    elif kind in ("measure_status", "measure_delete"):
+        application = MeasureApplication.objects.order_by("?").first()
+        if application is not None and kind == "measure_delete":
+            application.delete()
+        elif application is not None:
+            application.status = ApplicationStatus.IN_PROGRESS
+            application.completed_on = application.cancelled_on = None
+            application.cancel_reason = ""
+            application.amount += 1
+            application.save()
+    elif kind == "programme":
+        programme = Programme.objects.order_by("?").first()
+        programme.category = rng.choice(list(Category.values))
+        programme.save()
     return kind
 
 
@@ -226,8 +352,11 @@ def county():
     for t in range(2):
         town = TownFactory(name=f"生成{t}镇", county=county)
         villages.extend(VillageFactory(town=town) for _ in range(3))
+    programmes = make_programmes()
     for _ in range(60):
-        add_household(rng, rng.choice(villages))
+        household = add_household(rng, rng.choice(villages))
+        for _ in range(rng.randint(0, 3)):
+            add_application(rng, household, programmes)
     return villages
 
 
@@ -249,6 +378,10 @@ def test_generated_county_with_random_edits_equals_the_live_count(county, seed):
             assert_equal_on(on, [rng.choice(ids)])
         assert_year_ends_equal(range(2012, 2024))
         assert_year_ends_equal(range(2015, 2020), ids[3:])
+        for year in (2019, 2020, 2021):
+            assert_measures_equal(year)
+            assert_measures_equal(year, ids[:2])
+            assert_measures_equal(year, [rng.choice(ids)])
 
 
 def test_a_household_moved_recounts_both_villages(county):
