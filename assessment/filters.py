@@ -69,6 +69,9 @@ class HouseholdFilter(django_filters.FilterSet):
         method="filter_search",
         widget=forms.TextInput(attrs={"placeholder": _("户编号、姓名或身份证号(可输入一部分)")}),
     )
+    #: Offered only to who sees several towns (``towns`` given): a county's
+    #: roles, a superuser. Its choices are the towns they see, read once.
+    town = django_filters.ChoiceFilter(label=_("镇"), method="filter_town")
     village = django_filters.ModelChoiceFilter(label=_("行政村"), queryset=Village.objects.none())
     group = django_filters.ModelChoiceFilter(
         label=_("村民小组"), queryset=VillagerGroup.objects.none()
@@ -96,14 +99,31 @@ class HouseholdFilter(django_filters.FilterSet):
 
     class Meta:
         model = Household
-        fields = ["q", "village", "group", "status", "attribute", "dibao_class", "cause"]
+        fields = ["q", "town", "village", "group", "status", "attribute", "dibao_class", "cause"]
 
     def __init__(
-        self, *args, on: date, villages, whole_registry: bool = False, reveal=False, **kwargs
+        self,
+        *args,
+        on: date,
+        villages,
+        whole_registry: bool = False,
+        reveal=False,
+        towns=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.on = on
         self.reveal = reveal
+        if towns is None:
+            # One town (or some villages): no town to choose.
+            del self.filters["town"]
+        else:
+            self.filters["town"].extra["choices"] = [(str(t.pk), t.name) for t in towns]
+            # The villages offered are the chosen town's; a town not among
+            # the user's is refused by the choice (the view: 404).
+            town = self.data.get("town", "")
+            if town in {str(t.pk) for t in towns}:
+                villages = villages.filter(town_id=int(town))
         self.filters["village"].queryset = villages
         groups = VillagerGroup.objects.filter(village__in=villages).select_related("village")
         # The groups offered are those of the chosen village. Someone who sees
@@ -138,6 +158,9 @@ class HouseholdFilter(django_filters.FilterSet):
             Q(name__contains=value) | id_number_search_q(normalised, reveal=self.reveal)
         )
         return queryset.filter(Q(number__contains=value) | Q(pk__in=members.values("household_id")))
+
+    def filter_town(self, queryset, name, value):
+        return queryset.filter(village__town_id=int(value))
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_in_q(self.on, [value]))

@@ -17,7 +17,9 @@ The facts are taken exactly as ``lifting_check(household=h, on=on)`` takes them:
   full years on ``on``, as ``households.rules.age_on`` counts them;
 * income: the ``HouseholdIncome`` of the year ``on.year``; per capita divides
   its net income by the members present on the income's ``assessed_on``
-  (the survey date), not on ``on``; the line is the ``PolicyYear`` of that year;
+  (the survey date), not on ``on``; the line is the ``PolicyYear`` of that year
+  and of the household's province (its county's 所属省区, ``PROVINCE_PATH``),
+  read by a correlated subquery on the province, never a query per household;
 * food, clothing, housing grade and alternative, water: the latest
   ``GuaranteeAssessment`` with ``assessed_on`` ≤ ``on``; later ones are ignored;
 * renovation: a 危房改造 measure completed on or before ``on``
@@ -90,6 +92,7 @@ from households.choices import (
 )
 from households.models import (
     INCOME_TRANSFER_FIELDS,
+    PROVINCE_PATH,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -201,8 +204,15 @@ def _income_rows(year: int) -> QuerySet:
     )
 
 
-def _poverty_line_fen(year: int) -> Subquery:
-    line = PolicyYear.objects.filter(year=year).order_by().values(fen=fen(F("poverty_line")))
+def _poverty_line_fen(year: int, *, province: str = PROVINCE_PATH) -> Subquery:
+    """The poverty line of ``year`` in fen, of the outer row's province:
+    ``province`` is the lookup from that row to it (a household's by default)."""
+    line = (
+        PolicyYear.objects.filter(year=year)
+        .of_outer(province)
+        .order_by()
+        .values(fen=fen(F("poverty_line")))
+    )
     return Subquery(line)
 
 
@@ -216,7 +226,8 @@ def with_income(queryset: QuerySet, *, year: int) -> QuerySet:
     * ``per_capita_income``: ``net_income ÷ income_size`` to the fen, half up,
       exactly ``household_rules.per_capita_income(net_income, income_size)``
       (``None`` without an income row or with no member on the survey date);
-    * ``poverty_line``: the ``PolicyYear`` line of ``year`` (``None`` if not set).
+    * ``poverty_line``: the ``PolicyYear`` line of ``year`` of the household's
+      province (``None`` if not set).
 
     Filter an income range with e.g.
     ``with_income(qs, year=2020).filter(per_capita_income__lt=Decimal("5000"))``.
@@ -255,7 +266,10 @@ def _latest_assessment(on: date) -> QuerySet:
 
 def _income_failed_q(on: date) -> Q:
     year = on.year
-    passing = _income_rows(year).filter(per_capita_fen__gte=_poverty_line_fen(year))
+    # The line of the income's household's province (the subquery's outer row
+    # is the income row).
+    line = _poverty_line_fen(year, province=f"household__{PROVINCE_PATH}")
+    passing = _income_rows(year).filter(per_capita_fen__gte=line)
     return ~Q(Exists(passing))
 
 

@@ -82,7 +82,7 @@ class LiftingCheckRows:
     members: list[Member]  # present on the date, in Member's order
     income: HouseholdIncome | None  # of the date's year
     income_size: int | None  # members present on the income's survey date
-    poverty_line: Decimal | None  # of the date's year
+    poverty_line: Decimal | None  # of the date's year and the household's province
     guarantee: GuaranteeAssessment | None  # the latest assessed on or before the date
     measure_facts: HouseholdMeasureFacts
 
@@ -96,7 +96,7 @@ def lifting_check_rows(*, household: Household, on: date) -> LiftingCheckRows:
     """Load what ``lifting_check`` reads, one query each."""
     members = list(household.members.present_on(on))
     income = household.incomes.filter(year=on.year).first()
-    policy = PolicyYear.objects.filter(year=on.year).first()
+    policy = PolicyYear.objects.of_household(household).filter(year=on.year).first()
     guarantee = latest_guarantee(household, on)
     measure_facts = household_measure_facts(household=household, on=on)
     return LiftingCheckRows(
@@ -236,11 +236,12 @@ def household_page(*, household: Household, on: date) -> HouseholdPage:
         for m in members
     ]
     incomes = list(household.incomes.order_by("-year"))
-    # The poverty line of each income's year, and of the as-of year for the check.
+    # The poverty line of each income's year, and of the as-of year for the
+    # check: the household's province's.
     lines = dict(
-        PolicyYear.objects.filter(year__in={on.year, *(i.year for i in incomes)}).values_list(
-            "year", "poverty_line"
-        )
+        PolicyYear.objects.of_household(household)
+        .filter(year__in={on.year, *(i.year for i in incomes)})
+        .values_list("year", "poverty_line")
     )
     income_edit = row_links("households:income", household.pk)
     income_rows = []

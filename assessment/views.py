@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment import rules as lifting
 from assessment import selectors as assessment_selectors
@@ -37,12 +38,13 @@ from households import presentation, rules, selectors
 from households import views as household_views
 from households.choices import PovertyCause, PovertyStatus
 from households.forms import StatusForm, StatusUndoForm
-from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, VillagerGroup
+from households.models import BY_VILLAGE_ORDER, VILLAGE_ORDER, Household, Town, VillagerGroup
 from households.paging import RegistryPaginator
 from households.scope import (
     filter_visible,
     households_visible_to,
     sees_whole_registry,
+    towns_visible_to,
     villages_visible_to,
 )
 from households.selectors import as_of_from, default_as_of
@@ -104,10 +106,33 @@ def household_rows(user, on: date):
     return filter_visible(_rows_on(on).all(), user)
 
 
+def whole_towns_of(user) -> list[Town] | None:
+    """The towns ``user`` sees whole (a town's or a county's roles, a
+    superuser), in the villages' order; ``None`` for who sees some villages.
+    One query, for users who see whole towns only."""
+    if not sees_whole_registry(user):
+        return None
+    # The order of the villages (VILLAGE_ORDER: by town, in the order entered).
+    return list(towns_visible_to(user).order_by("county__code", "county_id", "code", "pk"))
+
+
+TOWN_NOT_FOUND = gettext_lazy("没有这个镇,或不在您的管辖范围内")
+
+
 def _filtered(request, on, *, failures: bool = True):
     """The list's filters bound to the request; ``failures=False`` leaves out the
     ``fails_<criterion>`` annotations (a page reads them for its rows only)."""
     villages = villages_visible_to(request.user).distinct().order_by(*VILLAGE_ORDER)
+    # The town filter is offered to who sees several whole towns (a county's
+    # roles, a superuser). A town's roles have none to choose; a town asked for
+    # that is not theirs is not found, as on the dashboard (a village cadre's
+    # list has no towns: the parameter means nothing there).
+    towns = whole_towns_of(request.user)
+    offered = towns if towns is not None and len(towns) > 1 else None
+    wanted_town = request.GET.get("town", "")
+    one_town = towns is not None and offered is None
+    if one_town and wanted_town and wanted_town not in {str(t.pk) for t in towns}:
+        raise Http404(TOWN_NOT_FOUND)
     queryset = household_rows(request.user, on)
     if failures:
         queryset = with_failures(queryset, on=on)
@@ -119,7 +144,11 @@ def _filtered(request, on, *, failures: bool = True):
         villages=villages,
         whole_registry=sees_whole_registry(request.user),
         reveal=request.user.has_perm("households.reveal_id_number"),
+        towns=offered,
     )
+    if "town" in filterset.errors:
+        # A town outside the user's scope is not found, as a village is not.
+        raise Http404(TOWN_NOT_FOUND)
     if "village" in filterset.errors:
         # A village outside the user's scope is not found, as its households are not.
         raise Http404(_("没有这个村,或不在您的管辖范围内"))

@@ -205,7 +205,9 @@ def create_town(villages: int, *, towns: int = 1):
     from measures.models import Programme
     from rectification.models import InspectionRound
 
-    county, _ = County.objects.get_or_create(name=BENCH_COUNTY, defaults={"code": "159999000000"})
+    county, _ = County.objects.get_or_create(
+        name=BENCH_COUNTY, defaults={"code": "159999000000", "province": "内蒙古自治区"}
+    )
     made = [
         Town.objects.create(
             county=county,
@@ -231,7 +233,9 @@ def create_town(villages: int, *, towns: int = 1):
     )
     lines = {2014: 2800, 2015: 2855, 2016: 2952, 2017: 3335, 2018: 3535, 2019: 3747, 2020: 4000}
     for y, line in lines.items():  # a town already there (the demo) has them
-        PolicyYear.objects.get_or_create(year=y, defaults={"poverty_line": Decimal(line)})
+        PolicyYear.objects.get_or_create(
+            province_name=county.province, year=y, defaults={"poverty_line": Decimal(line)}
+        )
     specs = [
         ("城乡居民医疗保险个人缴费补贴", "medical", "insurance_subsidy", "person", "person", 145),
         ("危房改造", "housing", "renovation", "household", "lump", 0),
@@ -624,7 +628,7 @@ def selector_blocks():
         ),
         "populations, threshold": lambda: (
             registry.population_for_year(year=AS_OF.year),
-            selectors.exit_threshold(AS_OF.year),
+            selectors.exit_thresholds(year=AS_OF.year, scope=scope),
         ),
         "measures": lambda: (category_totals(year=YEAR), village_coverage(year=YEAR)),
         "rectification": lambda: (
@@ -690,7 +694,10 @@ HAND_WRITTEN = {
     "populations, threshold": [
         "SELECT DISTINCT ON (village_id) * FROM households_villagepopulation WHERE year <= 2020 "
         "ORDER BY village_id, year DESC",
-        "SELECT village_exit_threshold FROM households_policyyear WHERE year = 2020",
+        "SELECT v.id, (SELECT p.village_exit_threshold FROM households_policyyear p "
+        "WHERE p.year = 2020 AND p.province_name = c.province LIMIT 1) "
+        "FROM households_village v JOIN households_town t ON t.id = v.town_id "
+        "JOIN households_county c ON c.id = t.county_id",
     ],
     "measures": [
         "SELECT pr.category, count(DISTINCT a.household_id), count(DISTINCT a.member_id), "

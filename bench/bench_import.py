@@ -232,7 +232,9 @@ def create_geography():
             for n in range(1, spec["groups"] + 1)
         )
         villages[village.name] = spec["groups"]
-    PolicyYear.objects.create(year=2020, poverty_line=Decimal("4000"))
+    PolicyYear.objects.create(
+        province_name=county.province, year=2020, poverty_line=Decimal("4000")
+    )
     admin = get_user_model().objects.create_superuser("bench-admin", password=None)
     return villages, admin
 

@@ -84,7 +84,8 @@ def income_recorded_q(on: date) -> Q:
 
 
 def poverty_line_set_q(on: date) -> Q:
-    return Q(Exists(PolicyYear.objects.filter(year=on.year)))
+    """A poverty line of ``on.year`` set for the household's province."""
+    return Q(Exists(PolicyYear.objects.filter(year=on.year).of_outer()))
 
 
 def _shared_id_members(on: date) -> QuerySet:

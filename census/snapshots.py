@@ -14,7 +14,8 @@ snapshots of the days the system is read on. They are kept true thus:
 * a member's ID number is compared across villages (rule R04, shared ID
   numbers): the villages of the members sharing the old or new number are
   the member's too;
-* a change of a policy year (the poverty line) deletes every snapshot;
+* a change of a policy year (the poverty line), or of a county (its province
+  chooses its households' policy year), deletes every snapshot;
 * the nightly rebuild (:func:`rebuild`) deletes every snapshot and counts the
   working date's of every village;
 * a reader finding no snapshot of its date counts the village then and keeps it.
@@ -29,6 +30,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from households.models import (
+    County,
     GuaranteeAssessment,
     Household,
     HouseholdIncome,
@@ -210,4 +212,5 @@ def connect() -> None:
     post_delete.connect(_check_written, sender=HouseholdCheck, dispatch_uid=f"{uid}.check.del")
     post_save.connect(_policy_written, sender=PolicyYear, dispatch_uid=f"{uid}.policy.save")
     post_delete.connect(_policy_written, sender=PolicyYear, dispatch_uid=f"{uid}.policy.del")
+    post_save.connect(_policy_written, sender=County, dispatch_uid=f"{uid}.county.save")
     villages_changed.connect(_villages_changed, dispatch_uid=f"{uid}.villages_changed")

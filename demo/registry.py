@@ -214,7 +214,7 @@ class RegistryBuilder(BuilderBase):
             for i, spec in enumerate(data["villages"])
         )
         PolicyYear.objects.bulk_create(
-            PolicyYear(year=int(year), poverty_line=D(line))
+            PolicyYear(province_name=self.county.province, year=int(year), poverty_line=D(line))
             for year, line in data["poverty_lines"].items()
         )
 

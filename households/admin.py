@@ -193,8 +193,15 @@ class VillagePopulationAdmin(HistoryImportExportAdmin):
 @admin.register(PolicyYear)
 class PolicyYearAdmin(HistoryImportExportAdmin):
     resource_classes = [PolicyYearResource]
-    list_display = ("year", "poverty_line", "monitoring_line", "village_exit_threshold")
-    search_fields = ("=year",)
+    list_display = (
+        "province_name",
+        "year",
+        "poverty_line",
+        "monitoring_line",
+        "village_exit_threshold",
+    )
+    list_filter = ("province_name",)
+    search_fields = ("province_name", "=year")
 
 
 # --------------------------------------------------------------------------

@@ -339,10 +339,36 @@ class VillagePopulation(models.Model):
 # --------------------------------------------------------------------------
 
 
-class PolicyYear(models.Model):
-    """Per-year thresholds that policy sets. Data an administrator edits."""
+#: Where a household's province is: its county's 所属省区 (``County.province``).
+#: Policy parameters (:class:`PolicyYear`) and monitoring lines are a province's:
+#: every read of them takes a household's province from here.
+PROVINCE_PATH = "village__town__county__province"
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True, validators=YEAR_VALIDATORS)
+
+class PolicyYearQuerySet(models.QuerySet):
+    def of_household(self, household) -> "PolicyYearQuerySet":
+        """The rows of ``household``'s province (no query of its own: the
+        province is a subquery on the household)."""
+        province = Household.objects.filter(pk=household.pk).values(PROVINCE_PATH)[:1]
+        return self.filter(province_name=models.Subquery(province))
+
+    def of_outer(self, path: str = PROVINCE_PATH) -> "PolicyYearQuerySet":
+        """The rows of the outer query's row's province, ``path`` being the
+        lookup from that row to its province (a household's by default)."""
+        return self.filter(province_name=models.OuterRef(path))
+
+
+class PolicyYear(models.Model):
+    """Thresholds that policy sets for a province and year: every household of
+    the province's counties (and so of all their towns) is judged by its
+    province's row. Data an administrator edits."""
+
+    province_name = models.CharField(
+        _("省级行政区"),
+        max_length=50,
+        help_text=_("与旗县的“所属省区”一致,如“内蒙古自治区”;旗县各镇的户按它取本年度参数"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
     poverty_line = models.DecimalField(
         _("贫困线(元/人·年)"),
         validators=[NON_NEGATIVE],
@@ -369,18 +395,25 @@ class PolicyYear(models.Model):
 
     history = HistoricalRecords()
 
+    objects = PolicyYearQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("年度政策参数")
         verbose_name_plural = _("年度政策参数")
-        ordering = ["-year"]
+        ordering = ["province_name", "-year"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["province_name", "year"],
+                name="policy_year_unique_province_year",
+                violation_error_message=_("该省区该年度已有政策参数"),
+            ),
             models.CheckConstraint(
                 condition=Q(poverty_line__gte=0), name="policy_year_line_non_negative"
             ),
         ]
 
     def __str__(self):
-        return f"{self.year}年"
+        return f"{self.province_name}{self.year}年"
 
 
 # --------------------------------------------------------------------------

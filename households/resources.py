@@ -219,9 +219,10 @@ class VillagePopulationResource(BaseModelResource):
 class PolicyYearResource(BaseModelResource):
     class Meta(BaseModelResource.Meta):
         model = PolicyYear
-        import_id_fields = ["year"]
+        import_id_fields = ["province_name", "year"]
         fields = (
             "id",
+            "province_name",
             "year",
             "poverty_line",
             "monitoring_line",

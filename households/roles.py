@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from households.scope import VIEW_ALL
 
+#: The county's steps of monitoring (``monitoring.services.COUNTY``): held by
+#: the county administrator only, never by a town's role.
+COUNTY_APPROVAL = "monitoring.approve_at_county"
+
 DOMAIN_APPS = ("households", "measures", "rectification", "census", "monitoring")
 
 TOWN_ADMIN = "镇扶贫办管理员"
@@ -136,8 +140,8 @@ ROLE_PERMISSIONS = {
         "measures.change_measureapplication",
         # Monitoring of their village: intake, home check, village review and
         # notice, announcement, elimination proposal. The town reviews; the
-        # county approves (``monitoring.approve_at_county``, the town
-        # administrator's until the county level has a role of its own).
+        # county compares and approves (``monitoring.approve_at_county``, the
+        # county administrator's only).
         *VIEW_MONITORING,
         "monitoring.add_monitoringcase",
         "monitoring.work_case",
@@ -220,14 +224,15 @@ def sync_roles(**kwargs) -> None:
     geography = Q(content_type__model__in=("county", "historicalcounty")) & ~Q(
         codename__startswith="view_"
     ) | Q(codename__in=("add_town", "delete_town"))
+    # The county's steps of monitoring (data comparison, approval of an
+    # identification and of a risk elimination) are the county's: a town
+    # reviews its own cases, it never approves them.
+    county_steps = Q(content_type__app_label="monitoring", codename=COUNTY_APPROVAL.split(".")[1])
     readers = (LEADER, COUNTY_LEADER)
     wanted = {
-        # Everything of the domain; for monitoring this includes the county's
-        # approval (``monitoring.approve_at_county``): the county
-        # administrator's, and the town administrator's until every county
-        # on the system has one.
+        # Everything of the domain, the county's approval included.
         COUNTY_ADMIN: domain,
-        TOWN_ADMIN: domain.exclude(geography),
+        TOWN_ADMIN: domain.exclude(geography).exclude(county_steps),
         # Leaders read everything of the domain and change nothing.
         **{
             role: domain.filter(codename__startswith="view_") | _permissions(ROLE_PERMISSIONS[role])

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from assessment.selectors import lifting_check
 from households.models import (
+    PROVINCE_PATH,
     Household,
     HouseholdIncome,
     HouseholdStatusPeriod,
@@ -71,9 +72,9 @@ def line_params(line: MonitoringLine | None) -> rules.LineParams | None:
     )
 
 
-#: Where a household's province is (its county's 所属省区), the one place every
-#: monitoring read takes it from: the line of a household is its province's.
-PROVINCE_PATH = "village__town__county__province"
+# Where a household's province is (its county's 所属省区): ``PROVINCE_PATH``,
+# the registry's, which every monitoring read takes it from (the line of a
+# household is its province's, as its policy parameters are).
 
 
 def province_of(household: Household) -> str:

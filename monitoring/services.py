@@ -9,9 +9,8 @@ A case moves through the states of ``CaseState`` by the steps of ``StepKind``
   elimination proposal and its announcement;
 * the town (``monitoring.review_at_town``): town review, entry into the
   national system;
-* the county (``monitoring.approve_at_county``): data comparison and approval.
-  The project has no county role yet: the town administrator holds the
-  permission until the county level gets a role of its own.
+* the county (``monitoring.approve_at_county``): data comparison and approval,
+  by the county administrator (旗县管理员) only — never a town's role.
 
 Each step locks the case's row, checks the version the user loaded
 (optimistic locking: a second person acting on an old page is refused,

@@ -266,13 +266,46 @@ def live_causes(*, on: date, village_ids=None) -> list[tuple[PovertyCause, int]]
     return sorted(found, key=lambda item: (-item[1], order.index(item[0])))
 
 
-def exit_threshold(year: int) -> Decimal | None:
-    """The village exit threshold of ``year`` (data: ``PolicyYear``), or ``None``."""
-    return (
+@dataclass(frozen=True)
+class ExitThresholds:
+    """The village exit thresholds of a year over a scope (data: ``PolicyYear``):
+    each village's is its province's (its county's 所属省区)."""
+
+    by_village: dict[int, Decimal | None]
+
+    def of(self, village_id: int) -> Decimal | None:
+        """A village's threshold (``None``: none set for its province and the year)."""
+        return self.by_village.get(village_id)
+
+    @property
+    def common(self) -> Decimal | None:
+        """The one threshold of the whole scope: its villages' when they all have
+        the same one; ``None`` when a village's province has none set, or when
+        the scope spans provinces whose thresholds differ (a county's dashboard
+        then shows none; each village's row is judged by its own)."""
+        values = set(self.by_village.values())
+        return values.pop() if len(values) == 1 else None
+
+
+def exit_thresholds(*, year: int, scope: Scope) -> ExitThresholds:
+    """The village exit thresholds of ``year`` of the scope's villages, each its
+    province's. One query, whatever the number of villages or provinces."""
+    villages = Village.objects.order_by()
+    if scope.village_ids is not None:
+        villages = villages.filter(pk__in=scope.village_ids)
+    threshold = (
         PolicyYear.objects.filter(year=year)
-        .values_list("village_exit_threshold", flat=True)
-        .first()
+        .of_outer("town__county__province")
+        .values("village_exit_threshold")[:1]
     )
+    rows = villages.annotate(threshold=Subquery(threshold)).values_list("pk", "threshold")
+    return ExitThresholds(by_village=dict(rows))
+
+
+def exit_threshold(*, year: int, scope: Scope) -> Decimal | None:
+    """The village exit threshold of ``year`` of the scope (its province's), or
+    ``None`` (none set, or provinces with different ones: ``ExitThresholds.common``)."""
+    return exit_thresholds(year=year, scope=scope).common
 
 
 # --------------------------------------------------------------------------
@@ -534,7 +567,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     # count of the registry; tests/summaries proves they equal the live count.
     registry_on = registry_figures(on=on, village_ids=ids)
     figures = village_figures(on=on, scope=scope, tallies=registry_on.status_tallies())
-    threshold = exit_threshold(on.year)
+    thresholds = exit_thresholds(year=on.year, scope=scope)
     dibao = registry_on.dibao_by_village()
     coverage = measure_summaries.measure_coverage(year=year, village_ids=ids, checked=True)
     problems = village_problem_counts(on=on)
@@ -543,9 +576,10 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
     rows = []
     for row in figures.rows:
         below = None
+        pk = row.village.pk
+        threshold = thresholds.of(pk)
         if threshold is not None and row.incidence.percent is not None:
             below = rules.incidence_below_exit_threshold(row.incidence.percent, threshold)
-        pk = row.village.pk
         rows.append(
             VillageRow(
                 **row.figures(),
@@ -561,7 +595,7 @@ def dashboard(*, on: date, year: int, scope: Scope) -> Dashboard:
         on=on,
         year=year,
         scope=scope,
-        threshold=threshold,
+        threshold=thresholds.common,
         rows=rows,
         by_status=figures.by_status,
         registered=figures.registered,
@@ -875,7 +909,7 @@ def report_facts(*, on: date, year: int, scope: Scope) -> ReportFacts:
         registered=registry.sum_tallies(tallies, REGISTERED_STATUSES),
         enjoying=registry.sum_tallies(tallies, ENJOYING_POLICY_STATUSES),
         incidence=registry.incidence_of(tallies, population["registered_persons"]),
-        threshold=exit_threshold(on.year),
+        threshold=exit_threshold(year=on.year, scope=scope),
         dibao=registry_on.dibao(),
         tekun_persons=registry_on.tekun_persons(),
         students=registry_on.students_by_level(),

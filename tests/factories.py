@@ -45,6 +45,7 @@ class CountyFactory(factory.django.DjangoModelFactory):
 
     name = "察哈尔右翼中旗"
     code = "150927000000"
+    province = "内蒙古自治区"
 
 
 class TownFactory(factory.django.DjangoModelFactory):
@@ -129,7 +130,10 @@ class GuaranteeFactory(factory.django.DjangoModelFactory):
 class PolicyYearFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PolicyYear
-        django_get_or_create = ("year",)
+        django_get_or_create = ("province_name", "year")
+
+    #: The province of ``CountyFactory``'s county (its households read this row).
+    province_name = "内蒙古自治区"
 
     year = 2020
     poverty_line = Decimal("4000")

@@ -96,7 +96,9 @@ def data(settings, tmp_path):
     user = get_user_model().objects.create_user("cadre", password="x-secret-1234")
     user.groups.add(Group.objects.get_or_create(name="村干部")[0])
 
-    county = County.objects.create(name="察哈尔右翼中旗", code="150927000000")
+    county = County.objects.create(
+        name="察哈尔右翼中旗", code="150927000000", province="内蒙古自治区"
+    )
     town = Town.objects.create(name="铁沙盖镇", county=county)
     village = Village.objects.create(town=town, name="学田地村", poor_village_kind="key")
     group = VillagerGroup.objects.create(village=village, name="一组", number=1)
@@ -109,7 +111,7 @@ def data(settings, tmp_path):
         resident_households=230,
         resident_persons=500,
     )
-    PolicyYear.objects.create(year=2020, poverty_line=Decimal("4000"))
+    PolicyYear.objects.create(province_name="内蒙古自治区", year=2020, poverty_line=Decimal("4000"))
     MonitoringLine.objects.create(
         province_code="150000000000",
         province_name="内蒙古自治区",

@@ -84,6 +84,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -408,10 +409,13 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
         own = list(scope.own_villages(user))
         self.allowed_village_ids = {v.pk for v in own}
         towns = {v.town_id for v in own}
-        villages = Village.objects.filter(town_id__in=towns)
+        villages = Village.objects.filter(town_id__in=towns).select_related("town__county")
         self.villages_by_name: dict[str, list[Village]] = defaultdict(list)
+        # Each village's province: its households' poverty line is the province's.
+        self.province_of_village: dict[int, str] = {}
         for village in villages:
             self.villages_by_name[village.name].append(village)
+            self.province_of_village[village.pk] = village.town.county.province
         self.own_village_names = "、".join(sorted(v.name for v in own)) or "无"
 
     def load_households(self, groups: list[_Group]) -> None:
@@ -516,8 +520,12 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
                     among("household_id", chunk), year__in=sorted(years)
                 ):
                     self.incomes[(income.household_id, income.year)] = income
-        policy = PolicyYear.objects.filter(year=self.on.year).first()
-        self.poverty_line = policy.poverty_line if policy else None
+        # The poverty line of the year, per province (the villages' provinces).
+        self.poverty_lines: dict[str, Decimal] = dict(
+            PolicyYear.objects.filter(
+                year=self.on.year, province_name__in=set(self.province_of_village.values())
+            ).values_list("province_name", "poverty_line")
+        )
 
         names = {g.values.get("village") for g in groups}
         wanted = {v.pk for name in names if name for v in self.villages_by_name.get(name, ())}
@@ -535,6 +543,10 @@ class _Planner(RowSteps, HouseholdSteps, MemberSteps, IncomeSteps, StatusSteps):
             number = group_number(group.name) or group.number
             if number:
                 self.group_numbers[(group.village_id, number)].append(group)
+
+    def poverty_line_of(self, village_id: int | None) -> Decimal | None:
+        """The poverty line of the year of a village's province (``None``: not set)."""
+        return self.poverty_lines.get(self.province_of_village.get(village_id))
 
     def check_title(self) -> None:
         """A title naming a village other than the chosen one is a warning."""

@@ -1,7 +1,8 @@
 // The group choice follows the chosen village: a form marked
 // data-village-groups="<id of a json_script>" offers, in its "group" select,
 // the groups of the village chosen in its "village" select (no reload, no
-// inline script: the groups come from the page's JSON).
+// inline script: the groups come from the page's JSON). Where the form has a
+// "town" select, choosing another town lets the village chosen go.
 (function () {
   "use strict";
   function setUp(form) {
@@ -27,6 +28,15 @@
       }
       group.disabled = !village.value && chosen.length === 0 && !!form.dataset.pickVillage;
     });
+    // Another town chosen: its villages are offered once the form is sent, so
+    // the village (and its group) chosen in the previous town is let go.
+    var town = form.querySelector("select[name=town]");
+    if (town) {
+      town.addEventListener("change", function () {
+        village.value = "";
+        village.dispatchEvent(new Event("change"));
+      });
+    }
   }
   function start() {
     var forms = document.querySelectorAll("form[data-village-groups]");

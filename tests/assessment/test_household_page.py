@@ -146,6 +146,29 @@ def test_without_members_income_or_poverty_line():
     assert_same_check(household_with())
 
 
+def test_the_page_reads_the_line_of_the_households_province():
+    from households.models import County
+    from tests.factories import TownFactory, VillageFactory
+
+    household = household_with()  # 3,500 each: below the 4,000 of Inner Mongolia
+    hebei, _ = County.objects.get_or_create(
+        name="河北省测试县", defaults={"code": "130731000000", "province": "河北省"}
+    )
+    village = VillageFactory(town=TownFactory(name="河北省测试镇", county=hebei))
+    Household.objects.filter(pk=household.pk).update(village=village)
+    page = household_page(household=Household.objects.get(pk=household.pk), on=ON)
+    assert page.result.poverty_line is None  # Hebei has no row of 2020 yet
+    assert [row.poverty_line for row in page.incomes] == [None]
+    assert_same_check(household)
+
+    PolicyYearFactory(province_name="河北省", year=2020, poverty_line=Decimal("3000"))
+    page = household_page(household=Household.objects.get(pk=household.pk), on=ON)
+    assert page.result.poverty_line == Decimal("3000")
+    assert [row.poverty_line for row in page.incomes] == [Decimal("3000")]
+    assert page.result.check.by_key["income"].passed
+    assert_same_check(household)
+
+
 def test_incomes_of_other_years_only():
     household = household_with(income=False)
     IncomeFactory(household=household, year=2019, assessed_on=date(2019, 12, 1))

@@ -43,7 +43,7 @@ from households.choices import (
     MedicalInsurance,
     SchoolStatus,
 )
-from households.models import GuaranteeAssessment, Household, PolicyYear
+from households.models import County, GuaranteeAssessment, Household, PolicyYear
 from households.rules import years_before
 from households.selectors import household_size_on, registered_q
 from measures.models import ApplicationStatus, Category, Kind, MeasureApplication, Programme, Unit
@@ -54,6 +54,8 @@ from tests.factories import (
     MemberFactory,
     PolicyYearFactory,
     StatusFactory,
+    TownFactory,
+    VillageFactory,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
@@ -564,6 +566,72 @@ def test_no_poverty_line_for_the_year():
     row = with_income(Household.objects.filter(pk=household.pk), year=2021).get()
     assert row.poverty_line is None
     assert row.per_capita_income == Decimal("99999.00")
+
+
+# -- the line of the household's province ------------------------------------
+
+HEBEI = "河北省"
+
+
+def household_in(province: str, **income):
+    """A passing household (``passing_household``) moved to a village of a
+    county of ``province``."""
+    county, _ = County.objects.get_or_create(
+        name=f"{province}测试县", defaults={"code": "130731000000", "province": province}
+    )
+    village = VillageFactory(town=TownFactory(name=f"{province}测试镇", county=county))
+    household = passing_household(**income)
+    Household.objects.filter(pk=household.pk).update(village=village)
+    return Household.objects.get(pk=household.pk)
+
+
+def test_two_provinces_judge_the_same_income_by_their_own_lines():
+    # 9,000 yuan for two: 4,500 each, above Inner Mongolia's 4,000, below Hebei's 5,000.
+    PolicyYearFactory(province_name=HEBEI, year=2020, poverty_line=Decimal("5000"))
+    mongolia = passing_household(members=2, wage_income=Decimal("9000"))
+    hebei = household_in(HEBEI, members=2, wage_income=Decimal("9000"))
+    assert mongolia.village.town.county.province == "内蒙古自治区"
+
+    assert agree(mongolia) == set()
+    assert agree(hebei) == {Criterion.INCOME}
+    income = lifting_check(household=hebei, on=ON).check.by_key[Criterion.INCOME]
+    assert income.reason == "人均纯收入4,500.00元,低于2020年贫困线5,000.00元(差500.00元)"
+    rows = with_income(Household.objects.filter(pk__in=[mongolia.pk, hebei.pk]), year=2020)
+    assert {r.pk: r.poverty_line for r in rows} == {
+        mongolia.pk: Decimal("4000.00"),
+        hebei.pk: Decimal("5000.00"),
+    }
+    # Both provinces in one query: the list's flags and the villages' counts.
+    both = Household.objects.filter(pk__in=[mongolia.pk, hebei.pk])
+    assert failures_by_household([mongolia.pk, hebei.pk], on=ON) == {
+        mongolia.pk: [],
+        hebei.pk: [Criterion.INCOME],
+    }
+    assert failure_counts(both, on=ON)[Criterion.INCOME] == 1
+    assert set(both.filter(lifting_passed_q(on=ON))) == {mongolia}
+
+    # Hebei's line lowered to Inner Mongolia's: the household passes too.
+    PolicyYear.objects.filter(province_name=HEBEI).update(poverty_line=Decimal("4000"))
+    assert agree(hebei) == set()
+
+
+def test_a_province_without_its_line_of_the_year_fails_income_as_a_missing_year():
+    # Hebei has no row for 2020; Inner Mongolia's row does not serve its households.
+    assert not PolicyYear.objects.filter(province_name=HEBEI).exists()
+    hebei = household_in(HEBEI, wage_income=Decimal("99999"))
+    assert agree(hebei) == {Criterion.INCOME}
+    result = lifting_check(household=hebei, on=ON)
+    assert result.poverty_line is None
+    assert result.check.by_key[Criterion.INCOME].reason == "未设置2020年度贫困线"
+    row = with_income(Household.objects.filter(pk=hebei.pk), year=2020).get()
+    assert row.poverty_line is None and row.per_capita_income == Decimal("99999.00")
+
+
+def test_the_provinces_lines_take_no_query_per_household():
+    PolicyYearFactory(province_name=HEBEI, year=2020, poverty_line=Decimal("5000"))
+    one = [passing_household(), household_in(HEBEI)]
+    many = one + [household_in(HEBEI) for _ in range(5)] + [passing_household() for _ in range(5)]
+    assert _queries_for(one) == _queries_for(many) == len(Criterion) + 3
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,28 @@ def test_lifted_with_income_below_the_line(town):
     assert found(household) == {RuleCode.LIFTED_LOW_INCOME}
 
 
+def test_the_line_is_the_households_provinces(town):
+    from households.models import County, PolicyYear
+    from tests.factories import PolicyYearFactory
+
+    household = lift(town["household"])  # 3,500 each
+    county = County.objects.get(towns__villages=household.village)
+    PolicyYearFactory(province_name="河北省", year=2020, poverty_line=Decimal("3000"))
+    assert found(household) == {RuleCode.LIFTED_LOW_INCOME}  # Inner Mongolia: 4,000
+    # The county in Hebei (3,000): no contradiction, and the progress kept of
+    # the date is counted again (the county's province chooses the line).
+    county.province = "河北省"
+    county.save()
+    assert found(household) == set()
+    progress = selectors.census_progress(on=ON, villages=[household.village])[0]
+    assert progress.violations_by_rule.get(RuleCode.LIFTED_LOW_INCOME, 0) == 0
+    # A province without its line of the year: not judged, as a year without one.
+    PolicyYear.objects.get(province_name="河北省").delete()
+    assert not PolicyYear.objects.filter(province_name="河北省").exists()
+    assert found(household) == set()
+    assert not Household.objects.filter(quality.poverty_line_set_q(ON), pk=household.pk).exists()
+
+
 def test_not_lifted_below_the_line_is_no_contradiction(town):
     assert found(town["household"]) == set()
 

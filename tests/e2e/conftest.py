@@ -262,7 +262,9 @@ def registry(transactional_db, live_server) -> Registry:
     # make sure of them rather than depend on that.
     if Group.objects.filter(name__in=roles.ROLE_LABELS).count() != len(roles.ROLE_LABELS):
         roles.sync_roles()
-    county = County.objects.create(name="察哈尔右翼中旗", code="150927000000")
+    county = County.objects.create(
+        name="察哈尔右翼中旗", code="150927000000", province="内蒙古自治区"
+    )
     town = Town.objects.create(name="铁沙盖镇", county=county)
     PolicyYearFactory(year=2020, poverty_line=Decimal(4000))
     result = Registry(

@@ -75,13 +75,12 @@ def perms(username):
     return get_user_model().objects.get(username=username).get_all_permissions()
 
 
-def test_county_approval_is_the_town_administrators_until_a_county_role_exists(town):
+def test_county_approval_is_the_county_administrators_only(town):
     admin = perms("admin")
-    assert {
-        "monitoring.approve_at_county",
-        "monitoring.review_at_town",
-        "monitoring.work_case",
-    } <= admin
+    assert {"monitoring.review_at_town", "monitoring.work_case"} <= admin
+    assert "monitoring.approve_at_county" not in admin
+    assert "monitoring.approve_at_county" in perms("countyadmin")
+    assert "monitoring.approve_at_county" not in perms("countyleader")
 
 
 def test_a_cadre_works_cases_but_neither_reviews_nor_approves(town):

@@ -75,10 +75,10 @@ def step(case, kind, on, *, by, upload=None, note="", version=None):
 
 IDENTIFICATION = [
     (StepKind.HOME_CHECK, date(2024, 2, 19), "cadre", True),
-    (StepKind.DATA_COMPARISON, date(2024, 2, 20), "admin", False),
+    (StepKind.DATA_COMPARISON, date(2024, 2, 20), "countyadmin", False),
     (StepKind.VILLAGE_REVIEW, date(2024, 2, 21), "cadre", True),
     (StepKind.TOWN_REVIEW, date(2024, 2, 26), "admin", False),
-    (StepKind.COUNTY_APPROVAL, date(2024, 2, 27), "admin", False),
+    (StepKind.COUNTY_APPROVAL, date(2024, 2, 27), "countyadmin", False),
     (StepKind.ANNOUNCEMENT, date(2024, 2, 28), "cadre", True),
     (StepKind.SYSTEM_ENTRY, date(2024, 3, 1), "admin", False),
 ]
@@ -224,19 +224,33 @@ STATE_OF = {
     StepKind.SYSTEM_ENTRY: CaseState.ANNOUNCED,
 }
 OK, FORBIDDEN, NOT_FOUND = "ok", 403, 404
-#: Who may take each identification step on a case of 学田地村.
-#          admin cadre cadre2     leader     enumerator reviewer  helper
-VILLAGE = [OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]
-TOWN_OR_COUNTY = [OK, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]
-USERS = ["admin", "cadre", "cadre2", "leader", "enumerator", "reviewer", "helper"]
+#: Who may take each identification step on a case of 学田地村. The county's
+#: steps (data comparison, approval) are the county administrator's only: the
+#: town administrator reviews the town's cases, never approves them.
+USERS = [
+    "countyadmin",
+    "countyleader",
+    "admin",
+    "cadre",
+    "cadre2",
+    "leader",
+    "enumerator",
+    "reviewer",
+    "helper",
+]
+NO = FORBIDDEN
+#        countyadmin countyleader admin cadre cadre2  leader enumerator reviewer helper
+VILLAGE = [OK, NO, OK, OK, NOT_FOUND, NO, NO, NO, NO]
+TOWN = [OK, NO, OK, NO, NOT_FOUND, NO, NO, NO, NO]
+COUNTY = [OK, NO, NO, NO, NOT_FOUND, NO, NO, NO, NO]
 STEP_MATRIX = {
     StepKind.HOME_CHECK: VILLAGE,
-    StepKind.DATA_COMPARISON: TOWN_OR_COUNTY,
+    StepKind.DATA_COMPARISON: COUNTY,
     StepKind.VILLAGE_REVIEW: VILLAGE,
-    StepKind.TOWN_REVIEW: TOWN_OR_COUNTY,
-    StepKind.COUNTY_APPROVAL: TOWN_OR_COUNTY,
+    StepKind.TOWN_REVIEW: TOWN,
+    StepKind.COUNTY_APPROVAL: COUNTY,
     StepKind.ANNOUNCEMENT: VILLAGE,
-    StepKind.SYSTEM_ENTRY: TOWN_OR_COUNTY,
+    StepKind.SYSTEM_ENTRY: TOWN,
 }
 
 
@@ -261,6 +275,43 @@ def test_each_step_by_the_role_allowed_to_do_it(household, kind, username, expec
         step(case, kind, date(2024, 1, 16), by=username, upload=upload)
     case.refresh_from_db()
     assert (case.state, case.version, case.steps.count()) == (STATE_OF[kind], 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state"),
+    [
+        (StepKind.DATA_COMPARISON, CaseState.HOME_CHECKED),
+        (StepKind.COUNTY_APPROVAL, CaseState.TOWN_REVIEWED),
+        (StepKind.ELIMINATION_COUNTY_APPROVAL, CaseState.ELIMINATION_TOWN_REVIEWED),
+    ],
+)
+def test_the_town_administrator_cannot_approve_at_county_the_county_administrator_can(
+    household, kind, state
+):
+    case = make_case(household, state)
+    assert not user("admin").has_perm(services.COUNTY)
+    assert kind not in services.allowed_steps(case=case, user=user("admin"))
+    with pytest.raises(PermissionDenied):
+        step(case, kind, date(2024, 1, 16), by="admin")
+    case.refresh_from_db()
+    assert (case.state, case.steps.count()) == (state, 0)
+
+    assert kind in services.allowed_steps(case=case, user=user("countyadmin"))
+    step(case, kind, date(2024, 1, 16), by="countyadmin")
+    case.refresh_from_db()
+    assert case.state == services.TRANSITIONS[kind].target
+    assert case.steps.get().actor.username == "countyadmin"
+
+
+def test_the_county_refuses_at_its_approval_the_town_administrator_cannot(household):
+    case = make_case(household, CaseState.TOWN_REVIEWED)
+    with pytest.raises(PermissionDenied):
+        step(case, StepKind.REJECTION, date(2024, 1, 16), by="admin", note="x")
+    with pytest.raises(PermissionDenied):
+        step(case, StepKind.REJECTION, date(2024, 1, 16), by="countyleader", note="x")
+    step(case, StepKind.REJECTION, date(2024, 1, 16), by="countyadmin", note="县级比对:收入达标")
+    case.refresh_from_db()
+    assert case.state == CaseState.REJECTED
 
 
 def test_the_county_step_is_a_permission_not_the_town_administrators_role(household):
@@ -365,7 +416,7 @@ def monitored(household):
 ELIMINATION = [
     (StepKind.ELIMINATION_REVIEW, date(2024, 12, 2), "cadre", True),
     (StepKind.ELIMINATION_TOWN_REVIEW, date(2024, 12, 9), "admin", False),
-    (StepKind.ELIMINATION_COUNTY_APPROVAL, date(2024, 12, 10), "admin", False),
+    (StepKind.ELIMINATION_COUNTY_APPROVAL, date(2024, 12, 10), "countyadmin", False),
     (StepKind.ELIMINATION_ANNOUNCEMENT, date(2024, 12, 11), "cadre", True),
 ]
 

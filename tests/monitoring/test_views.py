@@ -226,6 +226,33 @@ def test_a_cadre_cannot_take_the_towns_review(town, client_for):
     assert case.state == CaseState.NOTICE
 
 
+def test_the_county_approval_is_offered_to_and_taken_by_the_county_administrator_only(
+    town, client_for, settings
+):
+    settings.DEFAULT_AS_OF = date(2024, 2, 26)
+    case = make_case(town["household"], state=CaseState.TOWN_REVIEWED)
+    page_url = reverse("monitoring:case_detail", args=[case.pk])
+    step_url = reverse("monitoring:case_step", args=[case.pk])
+    data = {"kind": StepKind.COUNTY_APPROVAL, "version": case.version, "on": "2024-02-26"}
+
+    town_admin = client_for("admin")
+    assert [kind for kind, _e, _f in town_admin.get(page_url).context["forms"]] == []
+    assert town_admin.post(step_url, data).status_code == 403
+    case.refresh_from_db()
+    assert (case.state, case.steps.count()) == (CaseState.TOWN_REVIEWED, 0)
+    # The county's leader reads the case and approves nothing.
+    assert client_for("countyleader").get(page_url).status_code == 200
+    assert client_for("countyleader").post(step_url, data).status_code == 403
+
+    county_admin = client_for("countyadmin")
+    offered = [kind for kind, _e, _f in county_admin.get(page_url).context["forms"]]
+    assert offered == [StepKind.COUNTY_APPROVAL, StepKind.REJECTION]
+    assert county_admin.post(step_url, data).status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
+    assert case.steps.get().actor.username == "countyadmin"
+
+
 def intake_data(household, **kw):
     head = household.members.get(relation="head")
     return {

@@ -189,6 +189,97 @@ def test_the_exit_threshold_is_the_years_policy_parameter(town, client_for):
     assert "2020年政策参数未录入" in response.content.decode()
 
 
+def population(village, persons: int) -> VillagePopulation:
+    return VillagePopulation.objects.create(
+        village=village,
+        year=2020,
+        registered_households=30,
+        registered_persons=persons,
+        resident_households=20,
+        resident_persons=50,
+    )
+
+
+def village_row(table: str, name: str) -> str:
+    return next(row for row in table.split("<tr") if name in row)
+
+
+@pytest.fixture
+def two_provinces(town, client_for):
+    """Town A (Inner Mongolia, exit threshold 3 %) and a town of a county of
+    Hebei (2 %); every village at 2.5 %: 2 poor persons of 80 registered."""
+    from households.models import County
+    from tests.factories import PolicyYearFactory, TownFactory
+
+    own, other = town["household"].village, town["other_household"].village
+    hebei = County.objects.create(name="河北测试县", code="130731000000", province="河北省")
+    village = VillageFactory(name="冀村", town=TownFactory(name="冀镇", county=hebei))
+    make_household(village, "冀户主")
+    PolicyYearFactory(
+        province_name="河北省",
+        year=2020,
+        poverty_line=Decimal("4000"),
+        village_exit_threshold=Decimal("2.00"),
+    )
+    for each in (own, other, village):
+        population(each, 80)
+    superuser = get_user_model().objects.create_superuser("root", password="x-Secret-2020")
+    client = client_for(None)
+    client.force_login(superuser)
+    return {"client": client, "town_a": own.town, "town_b": village.town}
+
+
+def test_each_village_is_judged_by_its_provinces_exit_threshold(two_provinces):
+    from reports import selectors
+
+    client = two_provinces["client"]
+    town_a = client.get(DASHBOARD, {"town": two_provinces["town_a"].pk, "refresh": "1"})
+    town_b = client.get(DASHBOARD, {"town": two_provinces["town_b"].pk, "refresh": "1"})
+    row_a = village_row(villages_table(town_a), "学田地村")
+    row_b = village_row(villages_table(town_b), "冀村")
+    assert "2.50%" in row_a and "2.50%" in row_b
+    assert '<span class="badge ok">是</span>' in row_a
+    assert '<span class="badge bad">否</span>' in row_b
+    assert "贫困发生率低于3%(2020年政策参数)" in town_a.content.decode()
+    assert "贫困发生率低于2%(2020年政策参数)" in town_b.content.decode()
+    # The whole system spans two provinces: it states no one threshold, and
+    # judges each village by its own province's.
+    whole = client.get(DASHBOARD, {"refresh": "1"}).context["d"]
+    assert whole.threshold is None
+    below = {row.village.name: row.below_threshold for row in whole.rows}
+    assert (below["学田地村"], below["冀村"]) == (True, False)
+
+    town_a = selectors.towns_scope(two_provinces["town_a"].villages.all())
+    town_b = selectors.towns_scope(two_provinces["town_b"].villages.all())
+    assert selectors.exit_threshold(year=2020, scope=town_a) == Decimal("3.00")
+    assert selectors.exit_threshold(year=2020, scope=town_b) == Decimal("2.00")
+
+
+def test_each_towns_report_states_its_provinces_exit_threshold(two_provinces):
+    client = two_provinces["client"]
+    town_a = client.get(REPORT, {"town": two_provinces["town_a"].pk, "refresh": "1"})
+    town_b = client.get(REPORT, {"town": two_provinces["town_b"].pk, "refresh": "1"})
+    assert "贫困发生率2.50%(低于3%的贫困村退出标准)" in unescape(town_a.content.decode())
+    assert "贫困发生率2.50%(未低于2%的贫困村退出标准)" in unescape(town_b.content.decode())
+
+
+def test_a_province_without_its_policy_year_has_no_exit_threshold(two_provinces):
+    from households.models import PolicyYear
+
+    PolicyYear.objects.filter(province_name="河北省").delete()
+    client = two_provinces["client"]
+    whole = client.get(DASHBOARD, {"refresh": "1"}).context["d"]
+    below = {row.village.name: row.below_threshold for row in whole.rows}
+    assert (below["学田地村"], below["冀村"]) == (True, None)
+    town_b = client.get(DASHBOARD, {"town": two_provinces["town_b"].pk, "refresh": "1"})
+    row_b = village_row(villages_table(town_b), "冀村")
+    assert "<td>—</td>" in row_b and "badge ok" not in row_b and "badge bad" not in row_b
+    assert "2020年政策参数未录入,无法判断退出标准" in town_b.content.decode()
+    report = client.get(REPORT, {"town": two_provinces["town_b"].pk, "refresh": "1"})
+    text = unescape(report.content.decode())
+    assert "贫困发生率2.50%。" in text and "贫困村退出标准" not in text
+
+
 def test_a_bad_year_falls_back_to_the_as_of_year(town, client_for):
     client = client_for("leader")
     for year in ("abc", "1999", "-1"):

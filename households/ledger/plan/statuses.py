@@ -81,7 +81,7 @@ class StatusSteps:
         facts = lifting.HouseholdFacts(
             year=on.year,
             per_capita_income=per_capita,
-            poverty_line=self.poverty_line,
+            poverty_line=self.poverty_line_of(household.village_id),
             food_ok=None,
             clothing_ok=None,
             housing_grade=None,
