@@ -314,7 +314,11 @@ def fill(first: int, last: int) -> dict[str, float]:
     # 98.6 % lifted on 10 December of a later year (5 % of them stable since
     # the May 2020 adjustment), 1.2 % still not lifted, 0.2 % removed in 2018.
     lifted_year = "LEAST(h.identified_year + 1 + h.id % 3, 2019)"
-    fate = "CASE WHEN h.id % 1000 < 12 THEN 'poor' WHEN h.id % 1000 < 14 THEN 'removed' ELSE 'lifted' END"
+    # (Removed in March 2018: only households identified before then.)
+    fate = (
+        "CASE WHEN h.id % 1000 < 12 THEN 'poor' WHEN h.id % 1000 < 14 AND h.identified_year < 2018"
+        " THEN 'removed' ELSE 'lifted' END"
+    )
     source = f"(SELECT h.*, {fate} AS fate FROM households_household h WHERE {numbers}) AS h"
     step(
         "status periods",
