@@ -53,16 +53,7 @@ WRITE_TARGET = 5.0
 REBUILD_TARGET = 300.0
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+say, ms, verdict = gen.say, gen.ms, gen.verdict
 
 
 def users():

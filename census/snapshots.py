@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_delete, post_init, post_save
 
 from households.models import (
@@ -40,7 +40,7 @@ from households.models import (
     Village,
 )
 from households.params import default_as_of
-from households.signals import villages_changed
+from households.signals import after_commit_for_villages, villages_changed
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +56,7 @@ def forget(village_ids, *, using: str = DEFAULT_DB_ALIAS) -> None:
     if not ids:
         return
     VillageProgressSnapshot.objects.using(using).filter(village_id__in=ids).delete()
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        _count_logged(ids, using)
-        return
-    pending = connection.__dict__.setdefault("census_snapshots_pending", set())
-    pending.update(ids)
-
-    def after_commit():
-        todo = connection.__dict__.pop("census_snapshots_pending", set())
-        if todo:
-            _count_logged(sorted(todo), using)
-
-    transaction.on_commit(after_commit, using=using)
+    after_commit_for_villages("census_snapshots", ids, _count_logged, using=using)
 
 
 def count(village_ids, *, on=None, using: str = DEFAULT_DB_ALIAS) -> int:

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from households.models import Household, HouseholdStatusPeriod, Member, Village
+from households.signals import after_commit_for_villages
 from summaries.counting import HouseholdRows, MemberRow, village_changes, year_ends
 from summaries.models import (
     FigureDelta,
@@ -256,19 +257,7 @@ def mark_stale(village_ids, *, using: str = DEFAULT_DB_ALIAS) -> None:
     if not ids:
         return
     StaleVillage.objects.using(using).bulk_create([StaleVillage(village_id=pk) for pk in ids])
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        _recount_logged(ids, using)
-        return
-    pending = connection.__dict__.setdefault("summaries_pending", set())
-    pending.update(ids)
-
-    def after_commit():
-        todo = connection.__dict__.pop("summaries_pending", set())
-        if todo:
-            _recount_logged(sorted(todo), using)
-
-    transaction.on_commit(after_commit, using=using)
+    after_commit_for_villages("summaries", ids, _recount_logged, using=using)
 
 
 def _recount_logged(ids, using) -> None:
